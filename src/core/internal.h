@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the core's .c files. Not installed. */
+#ifndef DRIVERKIT_CORE_INTERNAL_H
+#define DRIVERKIT_CORE_INTERNAL_H
+
+#include <driverkit/audit.h>
+#include <driverkit/common.h>
+#include <driverkit/status.h>
+
+/* SECURITY: events are built from ids and codes only; see audit.h. */
+static inline void dk_audit_emit(const struct dk_audit *a, uint32_t kind, uint32_t client,
+                                 int status, uint32_t reason, uint64_t object, uint64_t count,
+                                 uint64_t epoch)
+{
+    struct dk_audit_event ev;
+
+    if (a == NULL || a->fn == NULL)
+        return;
+    ev.kind = kind;
+    ev.client = client;
+    ev.status = status;
+    ev.reason = reason;
+    ev.object = object;
+    ev.count = count;
+    ev.epoch = epoch;
+    a->fn(a->arg, &ev);
+}
+
+/* Accept-path helper: clear the caller's reason. */
+static inline int dk_accept(enum dk_reason *why)
+{
+    if (why)
+        *why = DK_R_NONE;
+    return DK_OK;
+}
+
+/* Zero caller storage without libc (the core is freestanding). */
+static inline void dk_zero(void *p, size_t n)
+{
+    volatile unsigned char *b = (volatile unsigned char *)p;
+    while (n--)
+        *b++ = 0;
+}
+
+#endif /* DRIVERKIT_CORE_INTERNAL_H */

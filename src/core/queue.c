@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <driverkit/fence.h>
+#include <driverkit/queue.h>
+
+#include "internal.h"
+
+size_t dk_queue_storage_size(uint32_t capacity)
+{
+    if (capacity < 2 || capacity > DK_QUEUE_CAPACITY_MAX || (capacity & (capacity - 1)) != 0)
+        return 0;
+    return (size_t)capacity * sizeof(struct dk_queue_slot);
+}
+
+int dk_queue_init(struct dk_queue *q, const struct dk_queue_cfg *cfg, void *storage,
+                  size_t storage_size, enum dk_reason *why)
+{
+    uint32_t cap, inflight_cap;
+    unsigned c;
+
+    if (q == NULL || cfg == NULL || storage == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    cap = cfg->capacity;
+    if (cap == 0)
+        return dk_reject(why, DK_R_ZERO_LEN, DK_E_INVAL);
+    if (cap > DK_QUEUE_CAPACITY_MAX)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    if (cap < 2 || (cap & (cap - 1)) != 0)
+        return dk_reject(why, DK_R_NOT_POW2, DK_E_INVAL);
+    if (storage_size < dk_queue_storage_size(cap))
+        return dk_reject(why, DK_R_STORAGE_SMALL, DK_E_INVAL);
+    inflight_cap = cfg->inflight_cap == 0 ? cap : cfg->inflight_cap;
+    if (inflight_cap > cap)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    for (c = 0; c < DK_QOS_COUNT; c++)
+        if (cfg->qos_depth[c] > inflight_cap)
+            return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    if (cfg->fences != NULL && cfg->completion_fence == DK_HANDLE_INVALID)
+        return dk_reject(why, DK_R_BAD_HANDLE, DK_E_NOT_FOUND);
+    /* BOUND: one resolve can advance the watermark by up to capacity. */
+    if (cfg->fences != NULL && cfg->fences->max_jump < cap)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+
+    dk_zero(q, sizeof(*q));
+    dk_zero(storage, dk_queue_storage_size(cap));
+    q->slots = (struct dk_queue_slot *)storage;
+    q->head = 1; /* tickets start at 1, so watermark 0 means "none yet" */
+    q->tail = 1;
+    q->mask = cap - 1;
+    q->inflight_cap = inflight_cap;
+    for (c = 0; c < DK_QOS_COUNT; c++)
+        q->qos_depth[c] = cfg->qos_depth[c] == 0 ? inflight_cap : cfg->qos_depth[c];
+    q->ledger = cfg->ledger;
+    q->fences = cfg->fences;
+    q->completion_fence = cfg->completion_fence;
+    q->fence_owner = cfg->fence_owner;
+    q->retire_fn = cfg->retire_fn;
+    q->retire_arg = cfg->retire_arg;
+    q->audit = cfg->audit;
+    q->magic = DK_QUEUE_MAGIC;
+    return dk_accept(why);
+}
+
+int dk_queue_fini(struct dk_queue *q)
+{
+    if (q == NULL || q->magic != DK_QUEUE_MAGIC)
+        return DK_OK;
+    if (q->inflight != 0)
+        return DK_E_BUSY;
+    dk_zero(q, sizeof(*q));
+    return DK_OK;
+}
+
+void dk_queue_signal_watermark(struct dk_queue *q)
+{
+    uint64_t wm = q->tail - 1;
+
+    if (dk_timeline_reached(q->signalled, wm))
+        return;
+    /* The ticket is resolved whatever the fence says. init checked the
+     * jump bound, so a refusal here means the caller destroyed or failed the
+     * fence; it is counted, not hidden. */
+    if (dk_fence_signal(q->fences, q->fence_owner, q->completion_fence, wm, NULL) == DK_OK)
+        q->signalled = wm;
+    else
+        q->fence_errors++;
+}
+
+static int dk_queue_check(const struct dk_queue *q, enum dk_reason *why)
+{
+    if (q == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (q->magic != DK_QUEUE_MAGIC)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    return DK_OK;
+}
+
+/* Find a ticket that is still open (PENDING or STARTED). */
+static int dk_queue_open_slot(struct dk_queue *q, uint64_t ticket, struct dk_queue_slot **out,
+                              enum dk_reason *why)
+{
+    struct dk_queue_slot *s;
+    int rc = dk_queue_check(q, why);
+
+    if (rc != DK_OK)
+        return rc;
+    s = dk_queue_slot_of(q, ticket);
+    if (s == NULL)
+        return dk_reject(why, DK_R_TICKET_UNKNOWN, DK_E_NOT_FOUND);
+    if (s->state == DK_TICKET_RESOLVED)
+        return dk_reject(why, DK_R_ALREADY_RESOLVED, DK_E_STATE);
+    if (s->state == DK_TICKET_STARTED)
+        return dk_reject(why, DK_R_ALREADY_STARTED, DK_E_STATE);
+    *out = s;
+    return DK_OK;
+}
+
+int dk_queue_start(struct dk_queue *q, uint64_t ticket, enum dk_reason *why)
+{
+    struct dk_queue_slot *s;
+    int rc = dk_queue_open_slot(q, ticket, &s, why);
+
+    if (rc != DK_OK)
+        return rc;
+    s->state = DK_TICKET_STARTED;
+    return dk_accept(why);
+}
+
+int dk_queue_cancel(struct dk_queue *q, uint64_t ticket, enum dk_reason *why)
+{
+    struct dk_queue_slot *s;
+    int rc = dk_queue_open_slot(q, ticket, &s, why);
+
+    if (rc != DK_OK)
+        return rc;
+    (void)dk_accept(why);
+    return dk_queue_finish(q, s, DK_OUTCOME_CANCELLED);
+}
+
+int dk_queue_query(const struct dk_queue *q, uint64_t ticket, unsigned *state, unsigned *outcome)
+{
+    const struct dk_queue_slot *s;
+
+    if (state == NULL || dk_queue_check(q, NULL) != DK_OK)
+        return DK_E_INVAL;
+    if (ticket != 0 && ticket < q->tail) {
+        *state = DK_TICKET_RETIRED;
+        return DK_OK;
+    }
+    s = dk_queue_slot_of(q, ticket);
+    if (s == NULL)
+        return DK_E_NOT_FOUND;
+    *state = s->state;
+    if (outcome != NULL && s->state == DK_TICKET_RESOLVED)
+        *outcome = s->outcome;
+    return DK_OK;
+}
+
+/* Bulk resolution for reset (all clients) and kill (one client). Oldest
+ * first, so the callback sees tickets in submission order. */
+static int dk_queue_resolve_many(struct dk_queue *q, int one_client, uint16_t client,
+                                 unsigned outcome, dk_queue_resolved_fn fn, void *arg,
+                                 uint32_t *count)
+{
+    uint64_t t, head;
+    uint32_t n = 0;
+    int rc = dk_queue_check(q, NULL);
+
+    if (rc != DK_OK)
+        return rc;
+    if (outcome >= DK_OUTCOME_COUNT)
+        return DK_E_INVAL;
+    /* BOUND: at most capacity tickets lie in [tail, head). The head is read
+     * once: a callback that reserves new work does not extend this sweep. */
+    head = q->head;
+    for (t = q->tail; t != head; t++) {
+        struct dk_queue_slot *s = &q->slots[t & q->mask];
+        uint64_t cookie;
+        uint16_t owner;
+
+        if (s->ticket != t || s->state == DK_TICKET_RESOLVED || s->state == DK_TICKET_FREE)
+            continue;
+        if (one_client && s->client != client)
+            continue;
+        cookie = s->cookie;
+        owner = s->client;
+        (void)dk_queue_finish(q, s, outcome);
+        n++;
+        if (fn != NULL)
+            fn(arg, t, cookie, owner, outcome);
+    }
+    if (count != NULL)
+        *count = n;
+    dk_audit_emit(&q->audit, DK_AUDIT_RESOLVE_ALL,
+                  one_client && q->ledger != NULL && dk_ledger_client_ok(q->ledger, client)
+                      ? q->ledger->clients[client].id
+                      : 0,
+                  dk_outcome_status((int)outcome), 0, q->tail - 1, n, 0);
+    return DK_OK;
+}
+
+int dk_queue_resolve_all(struct dk_queue *q, unsigned outcome, dk_queue_resolved_fn fn, void *arg,
+                         uint32_t *count)
+{
+    return dk_queue_resolve_many(q, 0, 0, outcome, fn, arg, count);
+}
+
+int dk_queue_resolve_client(struct dk_queue *q, uint16_t client, unsigned outcome,
+                            dk_queue_resolved_fn fn, void *arg, uint32_t *count)
+{
+    return dk_queue_resolve_many(q, 1, client, outcome, fn, arg, count);
+}
