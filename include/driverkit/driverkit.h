@@ -17,7 +17,9 @@
 #include <driverkit/ledger.h>
 #include <driverkit/queue.h>
 #include <driverkit/status.h>
+#include <driverkit/submit.h>
 #include <driverkit/version.h>
 #include <driverkit/waitset.h>
+#include <driverkit/wire.h>
 
 #endif /* DRIVERKIT_DRIVERKIT_H */

@@ -60,6 +60,7 @@ struct dk_waiter {
 /** One fence slot. Written only by dk_fence_* functions. */
 struct dk_fence {
     uint64_t value;
+    uint64_t promised;          /**< highest value an accepted submission will signal */
     uint64_t fail_value;        /**< valid when fail_status != DK_OK */
     struct dk_waiter *waiters;  /**< sorted by ascending target */
     int32_t fail_status;        /**< DK_OK while healthy */
@@ -217,6 +218,31 @@ int dk_fence_check_deadline(const struct dk_fence_table *t, uint64_t deadline_ns
  */
 int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, uint64_t target,
                   uint64_t deadline_ns, const struct dk_pump *pump, enum dk_reason *why);
+
+/**
+ * @brief May @p client wait on the fence for @p target? Checks the handle,
+ *        the WAIT right and the jump bound, not whether it is reached.
+ * @return DK_OK; refusals as dk_fence_poll().
+ */
+int dk_fence_check_wait(const struct dk_fence_table *t, uint16_t client, uint32_t handle,
+                        uint64_t target, enum dk_reason *why);
+
+/**
+ * @brief May @p client promise to signal @p value later (a submission's
+ *        signal)? The value must be above both the current value and every
+ *        value already promised, and within max_jump of the current value.
+ * @return DK_OK; DK_E_INVAL; DK_E_NOT_FOUND; DK_E_STALE; DK_E_DENIED
+ *         (NO_SIGNAL_RIGHT); DK_E_STATE (FENCE_FAILED); DK_E_ROLLBACK
+ *         (VALUE_ROLLBACK); DK_E_MALFORMED (WIRE_SIGNAL_JUMP).
+ */
+int dk_fence_check_promise(const struct dk_fence_table *t, uint16_t client, uint32_t handle,
+                           uint64_t value, enum dk_reason *why);
+
+/**
+ * @brief Record a promise that dk_fence_check_promise() accepted.
+ * @return DK_OK; refusals as dk_fence_check_promise().
+ */
+int dk_fence_promise(struct dk_fence_table *t, uint16_t client, uint32_t handle, uint64_t value);
 
 /**
  * @brief Register @p w (target already set) on a fence, charging one waiter

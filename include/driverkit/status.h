@@ -146,7 +146,30 @@ enum dk_reason {
     DK_R_CAP_NOT_GRANTED = 705, /**< MMIO capability not held. */
     DK_R_CAP_WINDOW = 706,      /**< Request outside the capability's window. */
 
-    /* 10xx: wire frames (filled by the submit-frame issue) */
+    /* 10xx: wire frames (docs/wire.md); all reported with DK_E_MALFORMED */
+    DK_R_WIRE_TRUNCATED = 1000,    /**< Fewer bytes than the header or total_len needs. */
+    DK_R_WIRE_BAD_MAGIC = 1001,
+    DK_R_WIRE_MAJOR = 1002,        /**< Major version is not 1. */
+    DK_R_WIRE_FLAGS = 1003,        /**< Flags this library does not know (any minor). */
+    DK_R_WIRE_HEADER_SIZE = 1004,  /**< header_size is not DK_WIRE_HEADER_SIZE. */
+    DK_R_WIRE_LENGTH = 1005,       /**< Sections do not add up to total_len (wrap included). */
+    DK_R_WIRE_FRAME_CAP = 1006,    /**< total_len over DK_WIRE_FRAME_MAX. */
+    DK_R_WIRE_WAITS_CAP = 1007,
+    DK_R_WIRE_SIGNALS_CAP = 1008,
+    DK_R_WIRE_BUFS_CAP = 1009,
+    DK_R_WIRE_CMDS_CAP = 1010,
+    DK_R_WIRE_RESERVED = 1011,     /**< A reserved field is not zero. */
+    DK_R_WIRE_OPCODE = 1012,       /**< Unknown opcode class. */
+    DK_R_WIRE_BUF_OVERFLOW = 1013, /**< A buffer ref's offset + length overflows u64. */
+    DK_R_WIRE_DUP_SIGNAL = 1014,   /**< The same fence is signalled twice. */
+    DK_R_WIRE_SELF_WAIT = 1015,    /**< Waits on a value the frame itself signals, or later. */
+    DK_R_WIRE_SIGNAL_JUMP = 1016,  /**< A signal runs further ahead than the fence bound. */
+    DK_R_WIRE_QOS = 1017,          /**< QoS class is not a Nexus QosClass value. */
+    DK_R_WIRE_CMD_LEN = 1018,      /**< A command's payload overruns its section or cap. */
+    DK_R_WIRE_ACCESS = 1019,       /**< A buffer ref's access bits are 0 or unknown. */
+    DK_R_WIRE_BUF_EMPTY = 1020,    /**< A buffer ref of length 0. */
+    DK_R_WIRE_HANDLE = 1021,       /**< A fence id or buffer handle of 0. */
+    DK_R_WIRE_SIGNAL_ZERO = 1022,  /**< A signal to value 0 (never above any value). */
 };
 
 /** Outcome of a ticket. Stable numbers. */

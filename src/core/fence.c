@@ -315,6 +315,45 @@ int dk_fence_poll(const struct dk_fence_table *t, uint16_t client, uint32_t hand
     return dk_fence_eval(t, f, target, why);
 }
 
+int dk_fence_check_wait(const struct dk_fence_table *t, uint16_t client, uint32_t handle,
+                        uint64_t target, enum dk_reason *why)
+{
+    struct dk_fence *f;
+    int rc = dk_fence_access(t, client, handle, DK_FENCE_RIGHT_WAIT, &f, why);
+
+    if (rc != DK_OK)
+        return rc;
+    rc = dk_fence_eval(t, f, target, why);
+    return rc == DK_E_TOO_FAR ? rc : DK_OK;
+}
+
+int dk_fence_check_promise(const struct dk_fence_table *t, uint16_t client, uint32_t handle,
+                           uint64_t value, enum dk_reason *why)
+{
+    struct dk_fence *f;
+    int rc = dk_fence_access(t, client, handle, DK_FENCE_RIGHT_SIGNAL, &f, why);
+
+    if (rc != DK_OK)
+        return rc;
+    if (f->fail_status != DK_OK)
+        return dk_reject(why, DK_R_FENCE_FAILED, DK_E_STATE);
+    /* Promises keep retire-order signals strictly increasing. */
+    if (dk_timeline_reached(f->value, value) || dk_timeline_reached(f->promised, value))
+        return dk_reject(why, DK_R_VALUE_ROLLBACK, DK_E_ROLLBACK);
+    if (value - f->value > t->max_jump)
+        return dk_reject(why, DK_R_WIRE_SIGNAL_JUMP, DK_E_MALFORMED);
+    return dk_accept(why);
+}
+
+int dk_fence_promise(struct dk_fence_table *t, uint16_t client, uint32_t handle, uint64_t value)
+{
+    int rc = dk_fence_check_promise(t, client, handle, value, NULL);
+
+    if (rc == DK_OK)
+        t->slots[DK_HANDLE_INDEX(handle)].promised = value;
+    return rc;
+}
+
 int dk_fence_value(const struct dk_fence_table *t, uint16_t client, uint32_t handle,
                    uint64_t *value, int *fail_status)
 {

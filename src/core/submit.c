@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <driverkit/submit.h>
+
+#include "internal.h"
+
+/* Pins this frame would add to @handle's buffer: its refs up to @upto. */
+static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint32_t handle)
+{
+    uint32_t i, n = 0;
+
+    for (i = 0; i <= upto; i++)
+        n += f->bufs[i].handle == handle;
+    return n;
+}
+
+/* Every check of dk_submit_frame except the queue's; writes nothing. */
+static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
+                           const struct dk_frame *f, enum dk_reason *why)
+{
+    uint32_t i;
+    int rc;
+
+    if (c->device != NULL) {
+        rc = dk_device_admit(c->device, why);
+        if (rc != DK_OK)
+            return rc;
+    }
+    if ((f->n_bufs != 0 && c->bufs == NULL) ||
+        ((f->n_waits != 0 || f->n_signals != 0) && c->fences == NULL))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    for (i = 0; i < f->n_bufs; i++) {
+        const struct dk_wire_buf *b = &f->bufs[i];
+        struct dk_slice sl;
+        struct dk_buf info;
+
+        rc = dk_buf_slice(c->bufs, client, b->handle, b->offset, b->length, b->access, &sl, why);
+        if (rc != DK_OK)
+            return rc;
+        (void)dk_buf_info(c->bufs, client, b->handle, &info);
+        /* BOUND: the pins this frame adds must fit, counting repeats. */
+        if (dk_submit_refs_of(f, i, b->handle) > DK_BUF_PINS_MAX - info.pins)
+            return dk_reject(why, DK_R_PIN_OVERFLOW, DK_E_NO_SPACE);
+    }
+    for (i = 0; i < f->n_waits; i++) {
+        rc = dk_fence_check_wait(c->fences, client, f->waits[i].fence, f->waits[i].value, why);
+        if (rc != DK_OK)
+            return rc;
+    }
+    for (i = 0; i < f->n_signals; i++) {
+        rc = dk_fence_check_promise(c->fences, client, f->signals[i].fence, f->signals[i].value,
+                                    why);
+        if (rc != DK_OK)
+            return rc;
+    }
+    return DK_OK;
+}
+
+int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                    uint64_t cookie, struct dk_submission *rec, enum dk_reason *why)
+{
+    uint64_t ticket;
+    uint32_t i;
+    int rc;
+
+    if (c == NULL || c->queue == NULL || f == NULL || rec == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (f->magic != DK_FRAME_VALID)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    rc = dk_submit_check(c, client, f, why);
+    if (rc != DK_OK)
+        return rc;
+    rc = dk_queue_reserve(c->queue, client, f->qos, cookie, &ticket, why);
+    if (rc != DK_OK)
+        return rc;
+    /* Commit: these steps were all checked above and cannot fail now. */
+    for (i = 0; i < f->n_bufs; i++) {
+        (void)dk_buf_pin(c->bufs, client, f->bufs[i].handle, NULL);
+        rec->bufs[i] = f->bufs[i].handle;
+    }
+    for (i = 0; i < f->n_signals; i++) {
+        (void)dk_fence_promise(c->fences, client, f->signals[i].fence, f->signals[i].value);
+        rec->signals[i] = f->signals[i];
+    }
+    for (i = 0; i < f->n_waits; i++)
+        rec->waits[i] = f->waits[i];
+    rec->ticket = ticket;
+    rec->epoch = c->device != NULL ? c->device->epoch : 0;
+    rec->flags = f->flags;
+    rec->client = client;
+    rec->qos = f->qos;
+    rec->n_waits = f->n_waits;
+    rec->n_signals = f->n_signals;
+    rec->n_bufs = f->n_bufs;
+    rec->pad = 0;
+    rec->state = DK_SUB_ACTIVE;
+    return dk_accept(why);
+}
+
+int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *rec,
+                    uint32_t *index)
+{
+    uint32_t i;
+    int blocked = 0;
+
+    if (c == NULL || rec == NULL || rec->state == DK_SUB_FREE)
+        return DK_E_INVAL;
+    for (i = 0; i < rec->n_waits; i++) {
+        int st = dk_fence_poll(c->fences, rec->client, rec->waits[i].fence, rec->waits[i].value,
+                               NULL);
+        if (st == DK_OK)
+            continue;
+        if (st == DK_E_WOULD_BLOCK) {
+            blocked = 1;
+            continue;
+        }
+        /* A failed (or since destroyed) wait fence: the work cannot run. */
+        if (index != NULL)
+            *index = i;
+        return st;
+    }
+    return blocked ? DK_E_WOULD_BLOCK : DK_OK;
+}
+
+static void dk_submit_unpin(const struct dk_submit_ctx *c, struct dk_submission *rec)
+{
+    uint32_t i;
+
+    for (i = 0; i < rec->n_bufs; i++)
+        (void)dk_buf_unpin(c->bufs, rec->bufs[i], NULL);
+}
+
+int dk_submit_release(const struct dk_submit_ctx *c, struct dk_submission *rec)
+{
+    if (c == NULL || rec == NULL)
+        return DK_E_INVAL;
+    if (rec->state != DK_SUB_ACTIVE)
+        return DK_E_STATE;
+    dk_submit_unpin(c, rec);
+    rec->state = DK_SUB_RELEASED;
+    return DK_OK;
+}
+
+int dk_submit_retire(const struct dk_submit_ctx *c, struct dk_submission *rec, unsigned outcome)
+{
+    int status = dk_outcome_status((int)outcome);
+    uint32_t i;
+
+    if (c == NULL || rec == NULL || status == DK_E_INVAL)
+        return DK_E_INVAL;
+    if (rec->state != DK_SUB_ACTIVE && rec->state != DK_SUB_RELEASED)
+        return DK_E_STATE;
+    if (rec->state == DK_SUB_ACTIVE)
+        dk_submit_unpin(c, rec);
+    /* A fence the client signalled past this value, failed, or destroyed
+     * meanwhile answers with a refusal here; the waiters are covered either
+     * way, so the refusal is not an error of the retirement. */
+    for (i = 0; i < rec->n_signals; i++) {
+        if (status == DK_OK)
+            (void)dk_fence_signal(c->fences, rec->client, rec->signals[i].fence,
+                                  rec->signals[i].value, NULL);
+        else
+            (void)dk_fence_fail(c->fences, rec->client, rec->signals[i].fence,
+                                rec->signals[i].value, status, NULL);
+    }
+    rec->state = DK_SUB_RETIRED;
+    return DK_OK;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Wire format v1: parse (copy, then validate and decode the copy) and
+ * encode. Every byte of a frame comes from a client and is hostile until
+ * checked; every check below has its own reason code (docs/wire.md).
+ */
+#include <driverkit/buf.h>
+#include <driverkit/queue.h>
+#include <driverkit/wire.h>
+
+#include "internal.h"
+
+static uint16_t dk_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t dk_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t dk_le64(const uint8_t *p)
+{
+    return (uint64_t)dk_le32(p) | (uint64_t)dk_le32(p + 4) << 32;
+}
+
+static void dk_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void dk_put32(uint8_t *p, uint32_t v)
+{
+    dk_put16(p, (uint16_t)v);
+    dk_put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void dk_put64(uint8_t *p, uint64_t v)
+{
+    dk_put32(p, (uint32_t)v);
+    dk_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static int dk_malformed(enum dk_reason *why, enum dk_reason r)
+{
+    return dk_reject(why, r, DK_E_MALFORMED);
+}
+
+static int dk_opclass_known(uint16_t opcode)
+{
+    switch (DK_OPC_CLASS(opcode)) {
+    case DK_OPC_CORE:
+    case DK_OPC_XFER:
+    case DK_OPC_BLOCK:
+    case DK_OPC_ACCEL:
+    case DK_OPC_VENDOR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The bytes a decoded frame occupies on the wire (u64: no wrap possible
+ * for counts within their caps). */
+static uint64_t dk_frame_wire_len(const struct dk_frame *f)
+{
+    uint64_t n = DK_WIRE_HEADER_SIZE;
+    uint32_t i;
+
+    n += (uint64_t)DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals);
+    n += (uint64_t)DK_WIRE_BUF_ENTRY * f->n_bufs;
+    for (i = 0; i < f->n_cmds; i++)
+        n += DK_WIRE_CMD_HEADER + (uint64_t)f->cmds[i].len;
+    return n;
+}
+
+/*
+ * Rules that hold for the decoded form, shared by parse and encode so the
+ * two can never disagree. Structural rules of the byte layout (magic,
+ * lengths, reserved bytes) are the parser's alone.
+ */
+static int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
+{
+    uint32_t i, j;
+
+    if ((f->flags & ~(uint32_t)DK_WIRE_FLAGS_KNOWN) != 0)
+        return dk_malformed(why, DK_R_WIRE_FLAGS);
+    if (f->qos >= DK_QOS_COUNT)
+        return dk_malformed(why, DK_R_WIRE_QOS);
+    if (f->n_waits > DK_WIRE_WAITS_MAX)
+        return dk_malformed(why, DK_R_WIRE_WAITS_CAP);
+    if (f->n_signals > DK_WIRE_SIGNALS_MAX)
+        return dk_malformed(why, DK_R_WIRE_SIGNALS_CAP);
+    if (f->n_bufs > DK_WIRE_BUFS_MAX)
+        return dk_malformed(why, DK_R_WIRE_BUFS_CAP);
+    if (f->n_cmds > DK_WIRE_CMDS_MAX)
+        return dk_malformed(why, DK_R_WIRE_CMDS_CAP);
+    for (i = 0; i < f->n_waits; i++)
+        if (f->waits[i].fence == DK_HANDLE_INVALID)
+            return dk_malformed(why, DK_R_WIRE_HANDLE);
+    for (i = 0; i < f->n_signals; i++) {
+        if (f->signals[i].fence == DK_HANDLE_INVALID)
+            return dk_malformed(why, DK_R_WIRE_HANDLE);
+        if (f->signals[i].value == 0)
+            return dk_malformed(why, DK_R_WIRE_SIGNAL_ZERO);
+        for (j = 0; j < i; j++)
+            if (f->signals[j].fence == f->signals[i].fence)
+                return dk_malformed(why, DK_R_WIRE_DUP_SIGNAL);
+    }
+    /* A frame that waits for a value it will itself signal (or a later one)
+     * can never start: refuse it rather than let it hold a queue slot. */
+    for (i = 0; i < f->n_waits; i++)
+        for (j = 0; j < f->n_signals; j++)
+            if (f->waits[i].fence == f->signals[j].fence &&
+                f->waits[i].value >= f->signals[j].value)
+                return dk_malformed(why, DK_R_WIRE_SELF_WAIT);
+    for (i = 0; i < f->n_bufs; i++) {
+        const struct dk_wire_buf *b = &f->bufs[i];
+        if (b->handle == DK_HANDLE_INVALID)
+            return dk_malformed(why, DK_R_WIRE_HANDLE);
+        if (b->access == 0 || (b->access & ~(uint32_t)(DK_BUF_READ | DK_BUF_WRITE)) != 0)
+            return dk_malformed(why, DK_R_WIRE_ACCESS);
+        if (b->length == 0)
+            return dk_malformed(why, DK_R_WIRE_BUF_EMPTY);
+        if (b->offset > UINT64_MAX - b->length)
+            return dk_malformed(why, DK_R_WIRE_BUF_OVERFLOW);
+    }
+    for (i = 0; i < f->n_cmds; i++) {
+        if (!dk_opclass_known(f->cmds[i].opcode))
+            return dk_malformed(why, DK_R_WIRE_OPCODE);
+        if (f->cmds[i].len > DK_WIRE_CMD_PAYLOAD_MAX)
+            return dk_malformed(why, DK_R_WIRE_CMD_LEN);
+    }
+    if (dk_frame_wire_len(f) > DK_WIRE_FRAME_MAX)
+        return dk_malformed(why, DK_R_WIRE_FRAME_CAP);
+    return DK_OK;
+}
+
+static void dk_get_fences(struct dk_wire_fence *dst, const uint8_t *p, uint32_t n)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY) {
+        dst[i].fence = dk_le32(p);
+        dst[i].value = dk_le64(p + 8);
+    }
+}
+
+/* Reserved words of a fence section: all must be zero. */
+static int dk_fences_reserved_zero(const uint8_t *p, uint32_t n)
+{
+    uint32_t i, acc = 0;
+
+    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY)
+        acc |= dk_le32(p + 4);
+    return acc == 0;
+}
+
+int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_reason *why)
+{
+    const uint8_t *h, *p;
+    uint32_t total, cmd_bytes, i, left, off;
+    uint64_t need;
+    uint8_t *raw;
+
+    if (out == NULL || (bytes == NULL && len != 0))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    out->magic = 0;
+    if (len > DK_WIRE_FRAME_MAX)
+        return dk_malformed(why, DK_R_WIRE_FRAME_CAP);
+    if (len < DK_WIRE_HEADER_SIZE)
+        return dk_malformed(why, DK_R_WIRE_TRUNCATED);
+    /* SECURITY: one copy of the client's bytes, then only the copy is read.
+     * Whatever the client writes to its buffer from here on changes nothing. */
+    raw = out->raw;
+    __builtin_memcpy(raw, bytes, len);
+    h = raw;
+
+    if (dk_le32(h) != DK_WIRE_MAGIC)
+        return dk_malformed(why, DK_R_WIRE_BAD_MAGIC);
+    if (h[4] != DK_WIRE_MAJOR)
+        return dk_malformed(why, DK_R_WIRE_MAJOR);
+    if (dk_le16(h + 6) != DK_WIRE_HEADER_SIZE)
+        return dk_malformed(why, DK_R_WIRE_HEADER_SIZE);
+    if (h[29] != 0 || dk_le16(h + 30) != 0)
+        return dk_malformed(why, DK_R_WIRE_RESERVED);
+    total = dk_le32(h + 8);
+    if (total > DK_WIRE_FRAME_MAX)
+        return dk_malformed(why, DK_R_WIRE_FRAME_CAP);
+    if (total > len)
+        return dk_malformed(why, DK_R_WIRE_TRUNCATED);
+    if (total < len)
+        return dk_malformed(why, DK_R_WIRE_LENGTH);
+    out->flags = dk_le32(h + 12);
+    out->minor = h[5];
+    out->qos = h[28];
+    out->n_waits = dk_le16(h + 16);
+    out->n_signals = dk_le16(h + 18);
+    out->n_bufs = dk_le16(h + 20);
+    out->n_cmds = dk_le16(h + 22);
+    out->pad = 0;
+    cmd_bytes = dk_le32(h + 24);
+    if (out->n_waits > DK_WIRE_WAITS_MAX)
+        return dk_malformed(why, DK_R_WIRE_WAITS_CAP);
+    if (out->n_signals > DK_WIRE_SIGNALS_MAX)
+        return dk_malformed(why, DK_R_WIRE_SIGNALS_CAP);
+    if (out->n_bufs > DK_WIRE_BUFS_MAX)
+        return dk_malformed(why, DK_R_WIRE_BUFS_CAP);
+    if (out->n_cmds > DK_WIRE_CMDS_MAX)
+        return dk_malformed(why, DK_R_WIRE_CMDS_CAP);
+    /* BOUND: summed in 64 bits, so no 32-bit wrap can make a bad layout add up. */
+    need = (uint64_t)DK_WIRE_HEADER_SIZE +
+           (uint64_t)DK_WIRE_FENCE_ENTRY * (out->n_waits + out->n_signals) +
+           (uint64_t)DK_WIRE_BUF_ENTRY * out->n_bufs + (uint64_t)cmd_bytes;
+    if (need != total)
+        return dk_malformed(why, DK_R_WIRE_LENGTH);
+
+    p = raw + DK_WIRE_HEADER_SIZE;
+    if (!dk_fences_reserved_zero(p, out->n_waits + out->n_signals))
+        return dk_malformed(why, DK_R_WIRE_RESERVED);
+    dk_get_fences(out->waits, p, out->n_waits);
+    p += DK_WIRE_FENCE_ENTRY * out->n_waits;
+    dk_get_fences(out->signals, p, out->n_signals);
+    p += DK_WIRE_FENCE_ENTRY * out->n_signals;
+    for (i = 0; i < out->n_bufs; i++, p += DK_WIRE_BUF_ENTRY) {
+        if (p[5] != 0 || p[6] != 0 || p[7] != 0)
+            return dk_malformed(why, DK_R_WIRE_RESERVED);
+        out->bufs[i].handle = dk_le32(p);
+        out->bufs[i].access = p[4];
+        out->bufs[i].offset = dk_le64(p + 8);
+        out->bufs[i].length = dk_le64(p + 16);
+    }
+    /* Commands: walk exactly cmd_bytes; every length is checked against
+     * what is left before it is used. */
+    left = cmd_bytes;
+    off = (uint32_t)(p - raw);
+    for (i = 0; i < out->n_cmds; i++) {
+        uint32_t clen;
+
+        if (left < DK_WIRE_CMD_HEADER)
+            return dk_malformed(why, DK_R_WIRE_CMD_LEN);
+        out->cmds[i].opcode = dk_le16(raw + off);
+        if (dk_le16(raw + off + 2) != 0)
+            return dk_malformed(why, DK_R_WIRE_RESERVED);
+        clen = dk_le32(raw + off + 4);
+        left -= DK_WIRE_CMD_HEADER;
+        if (clen > left || clen > DK_WIRE_CMD_PAYLOAD_MAX)
+            return dk_malformed(why, DK_R_WIRE_CMD_LEN);
+        out->cmds[i].pad = 0;
+        out->cmds[i].len = clen;
+        out->cmds[i].off = off + DK_WIRE_CMD_HEADER;
+        off += DK_WIRE_CMD_HEADER + clen;
+        left -= clen;
+    }
+    if (left != 0)
+        return dk_malformed(why, DK_R_WIRE_LENGTH);
+    out->raw_used = total;
+    if (dk_frame_check(out, why) != DK_OK)
+        return DK_E_MALFORMED;
+    out->magic = DK_FRAME_VALID;
+    return dk_accept(why);
+}
+
+size_t dk_wire_size(const struct dk_frame *f)
+{
+    if (f == NULL || f->magic != DK_FRAME_VALID || dk_frame_check(f, NULL) != DK_OK)
+        return 0;
+    return (size_t)dk_frame_wire_len(f);
+}
+
+static void dk_put_fences(uint8_t *p, const struct dk_wire_fence *src, uint32_t n)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY) {
+        dk_put32(p, src[i].fence);
+        dk_put32(p + 4, 0);
+        dk_put64(p + 8, src[i].value);
+    }
+}
+
+int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
+                   enum dk_reason *why)
+{
+    uint8_t *p = (uint8_t *)buf;
+    uint64_t total;
+    uint32_t i, cmd_bytes = 0;
+    int rc;
+
+    if (f == NULL || buf == NULL || len == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (f->magic != DK_FRAME_VALID)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    rc = dk_frame_check(f, why);
+    if (rc != DK_OK)
+        return rc;
+    for (i = 0; i < f->n_cmds; i++) {
+        /* A command's payload must lie inside the frame's own store. */
+        if (f->cmds[i].off > DK_WIRE_FRAME_MAX || f->cmds[i].len > DK_WIRE_FRAME_MAX - f->cmds[i].off)
+            return dk_malformed(why, DK_R_WIRE_CMD_LEN);
+        cmd_bytes += DK_WIRE_CMD_HEADER + f->cmds[i].len;
+    }
+    total = dk_frame_wire_len(f);
+    if (total > cap)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_NO_SPACE);
+    dk_put32(p, DK_WIRE_MAGIC);
+    p[4] = DK_WIRE_MAJOR;
+    p[5] = DK_WIRE_MINOR;
+    dk_put16(p + 6, DK_WIRE_HEADER_SIZE);
+    dk_put32(p + 8, (uint32_t)total);
+    dk_put32(p + 12, f->flags);
+    dk_put16(p + 16, f->n_waits);
+    dk_put16(p + 18, f->n_signals);
+    dk_put16(p + 20, f->n_bufs);
+    dk_put16(p + 22, f->n_cmds);
+    dk_put32(p + 24, cmd_bytes);
+    p[28] = f->qos;
+    p[29] = 0;
+    dk_put16(p + 30, 0);
+    p += DK_WIRE_HEADER_SIZE;
+    dk_put_fences(p, f->waits, f->n_waits);
+    p += DK_WIRE_FENCE_ENTRY * f->n_waits;
+    dk_put_fences(p, f->signals, f->n_signals);
+    p += DK_WIRE_FENCE_ENTRY * f->n_signals;
+    for (i = 0; i < f->n_bufs; i++, p += DK_WIRE_BUF_ENTRY) {
+        dk_put32(p, f->bufs[i].handle);
+        p[4] = (uint8_t)f->bufs[i].access;
+        p[5] = p[6] = p[7] = 0;
+        dk_put64(p + 8, f->bufs[i].offset);
+        dk_put64(p + 16, f->bufs[i].length);
+    }
+    for (i = 0; i < f->n_cmds; i++) {
+        dk_put16(p, f->cmds[i].opcode);
+        dk_put16(p + 2, 0);
+        dk_put32(p + 4, f->cmds[i].len);
+        if (f->cmds[i].len != 0)
+            __builtin_memcpy(p + DK_WIRE_CMD_HEADER, f->raw + f->cmds[i].off, f->cmds[i].len);
+        p += DK_WIRE_CMD_HEADER + f->cmds[i].len;
+    }
+    *len = (size_t)total;
+    return dk_accept(why);
+}
+
+int dk_frame_init(struct dk_frame *f, unsigned qos, uint32_t flags)
+{
+    if (f == NULL || qos >= DK_QOS_COUNT || (flags & ~(uint32_t)DK_WIRE_FLAGS_KNOWN) != 0)
+        return DK_E_INVAL;
+    f->magic = DK_FRAME_VALID;
+    f->flags = flags;
+    f->minor = DK_WIRE_MINOR;
+    f->qos = (uint8_t)qos;
+    f->n_waits = f->n_signals = f->n_bufs = f->n_cmds = 0;
+    f->pad = 0;
+    f->raw_used = 0;
+    return DK_OK;
+}
+
+static int dk_frame_building(const struct dk_frame *f)
+{
+    return f != NULL && f->magic == DK_FRAME_VALID;
+}
+
+int dk_frame_add_wait(struct dk_frame *f, uint32_t fence, uint64_t value)
+{
+    if (!dk_frame_building(f))
+        return DK_E_INVAL;
+    if (f->n_waits >= DK_WIRE_WAITS_MAX)
+        return DK_E_MALFORMED;
+    f->waits[f->n_waits].fence = fence;
+    f->waits[f->n_waits].value = value;
+    f->n_waits++;
+    return DK_OK;
+}
+
+int dk_frame_add_signal(struct dk_frame *f, uint32_t fence, uint64_t value)
+{
+    if (!dk_frame_building(f))
+        return DK_E_INVAL;
+    if (f->n_signals >= DK_WIRE_SIGNALS_MAX)
+        return DK_E_MALFORMED;
+    f->signals[f->n_signals].fence = fence;
+    f->signals[f->n_signals].value = value;
+    f->n_signals++;
+    return DK_OK;
+}
+
+int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint64_t offset,
+                     uint64_t length)
+{
+    struct dk_wire_buf *b;
+
+    if (!dk_frame_building(f))
+        return DK_E_INVAL;
+    if (f->n_bufs >= DK_WIRE_BUFS_MAX)
+        return DK_E_MALFORMED;
+    b = &f->bufs[f->n_bufs++];
+    b->handle = handle;
+    b->access = access;
+    b->offset = offset;
+    b->length = length;
+    return DK_OK;
+}
+
+int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len)
+{
+    struct dk_wire_cmd *c;
+
+    if (!dk_frame_building(f) || (payload == NULL && len != 0))
+        return DK_E_INVAL;
+    if (f->n_cmds >= DK_WIRE_CMDS_MAX || len > DK_WIRE_CMD_PAYLOAD_MAX)
+        return DK_E_MALFORMED;
+    /* BOUND: the store is as large as a whole frame, so a frame that fits
+     * the wire always fits the store. */
+    if (len > DK_WIRE_FRAME_MAX - f->raw_used)
+        return DK_E_MALFORMED;
+    c = &f->cmds[f->n_cmds++];
+    c->opcode = opcode;
+    c->pad = 0;
+    c->len = len;
+    c->off = f->raw_used;
+    if (len != 0)
+        __builtin_memcpy(f->raw + f->raw_used, payload, len);
+    f->raw_used += len;
+    return DK_OK;
+}
+
+const uint8_t *dk_frame_cmd_payload(const struct dk_frame *f, uint32_t i)
+{
+    if (f == NULL || f->magic != DK_FRAME_VALID || i >= f->n_cmds)
+        return NULL;
+    return f->raw + f->cmds[i].off;
+}
