@@ -71,7 +71,8 @@ int dk_device_admit(const struct dk_device *d, enum dk_reason *why);
 
 /**
  * @brief Check that an event stamped with @p epoch belongs to the current
- *        device instance. An older epoch is audited (DK_AUDIT_STALE_EPOCH).
+ *        device instance. Any other epoch (older, or one not yet reached) is
+ *        refused and audited (DK_AUDIT_STALE_EPOCH).
  * @return DK_OK; DK_E_STALE; DK_E_INVAL.
  */
 int dk_device_check_epoch(struct dk_device *d, uint64_t epoch);

@@ -148,6 +148,8 @@ DK_INLINE int dk_ledger_charge(struct dk_ledger *l, uint16_t slot, unsigned res,
     }
     c->used[res] += n;
     l->used[res] += n;
+    if (why)
+        *why = DK_R_NONE;
     return DK_OK;
 }
 

@@ -70,9 +70,9 @@ typedef void (*dk_queue_resolved_fn)(void *arg, uint64_t ticket, uint64_t cookie
 
 /** Configuration for dk_queue_init(). */
 struct dk_queue_cfg {
-    uint32_t capacity;     /**< power of two, 2..DK_QUEUE_CAPACITY_MAX */
+    uint32_t capacity;     /**< power of two, 2..DK_QUEUE_CAPACITY_MAX (1 is NOT_POW2) */
     uint32_t inflight_cap; /**< max unresolved tickets, 1..capacity; 0 means capacity */
-    uint32_t qos_depth[DK_QOS_COUNT]; /**< max unresolved per class; 0 means inflight_cap */
+    uint32_t qos_depth[DK_QOS_COUNT]; /**< max unresolved per class, <= inflight_cap; 0 means inflight_cap */
     struct dk_ledger *ledger;         /**< optional: charges DK_RES_INFLIGHT per ticket */
     struct dk_fence_table *fences;    /**< optional: completion fence table (max_jump >= capacity) */
     uint32_t completion_fence;        /**< fence handle signalled to the watermark */

@@ -208,7 +208,10 @@ int dk_reason_status(int reason);
  */
 int dk_outcome_status(int outcome);
 
-/** @brief Name of an outcome, e.g. "ok", "reset"; "?" if undefined. */
+/**
+ * @brief Name of an outcome: "ok", "device_error", "reset", "killed",
+ *        "cancelled", "timed_out"; "?" if undefined.
+ */
 const char *dk_outcome_str(int outcome);
 
 /** @internal Used by DriverKit's inline paths. Write a reason if the caller asked for one, and return @p status. */

@@ -41,8 +41,8 @@ int dk_waitset_clear(struct dk_waitset *ws);
 
 /**
  * @brief Append a (fence, target) member. Rights are checked when waiting.
- * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT, BAD_HANDLE);
- *         DK_E_NO_SPACE (WAITSET_FULL).
+ * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT); DK_E_NOT_FOUND
+ *         (BAD_HANDLE for handle 0); DK_E_NO_SPACE (WAITSET_FULL).
  */
 int dk_waitset_add(struct dk_waitset *ws, uint32_t fence, uint64_t target, enum dk_reason *why);
 

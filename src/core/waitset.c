@@ -37,7 +37,7 @@ int dk_waitset_add(struct dk_waitset *ws, uint32_t fence, uint64_t target, enum 
     if (rc != DK_OK)
         return rc;
     if (fence == DK_HANDLE_INVALID)
-        return dk_reject(why, DK_R_BAD_HANDLE, DK_E_INVAL);
+        return dk_reject(why, DK_R_BAD_HANDLE, DK_E_NOT_FOUND);
     if (ws->count >= DK_WAITSET_MAX)
         return dk_reject(why, DK_R_WAITSET_FULL, DK_E_NO_SPACE);
     ws->members[ws->count].fence = fence;
