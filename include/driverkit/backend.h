@@ -11,7 +11,9 @@
  * callers then use it without re-checking.
  *
  * Every op returns an `enum dk_status` (OS error numbers are translated at the
- * backend edge, in one table: errmap.h). Calling context for every op: the
+ * backend edge, in one table: errmap.h). Both backends answer as the Nexus
+ * kernel does: a bad or wrong-kind capability is DK_E_PERM (EPERM), a range
+ * outside an object is DK_E_INVAL (EINVAL). Calling context for every op: the
  * driver's single service thread unless the backend documents more; ops do
  * not call back into DriverKit objects except through the pump of a wait.
  */
@@ -77,20 +79,32 @@ struct dk_backend_ops {
      */
     int (*vmo_create)(void *ctx, uint64_t len, uint64_t *vmo);
 
-    /** Mandatory. Destroy a VMO. @return DK_OK; DK_E_NOT_FOUND; DK_E_BUSY (still mapped). */
+    /**
+     * Mandatory. Destroy a VMO.
+     * @return DK_OK; DK_E_PERM (not a VMO capability: kernel EPERM);
+     *         DK_E_BUSY (still mapped).
+     */
     int (*vmo_destroy)(void *ctx, uint64_t vmo);
 
     /**
      * Mandatory. Map [off, off+len) of a VMO into the caller's address space.
      * @param prot DK_MAP_* bits
-     * @return DK_OK with *va set; DK_E_NOT_FOUND; DK_E_RANGE; DK_E_NO_MEMORY; DK_E_PERM.
+     * @return DK_OK with *va set; DK_E_PERM (not a VMO capability);
+     *         DK_E_INVAL (range outside the VMO: kernel EINVAL); DK_E_NO_MEMORY.
      */
     int (*vmo_map)(void *ctx, uint64_t vmo, uint64_t off, uint64_t len, uint32_t prot, void **va);
 
-    /** Optional. Unmap what vmo_map returned. NULL: mappings live until vmo_destroy. */
+    /**
+     * Optional. Unmap what vmo_map returned. NULL: mappings live until
+     * vmo_destroy. @return DK_OK; DK_E_NOT_FOUND (nothing mapped there:
+     * kernel ENOENT); DK_E_INVAL.
+     */
     int (*vmo_unmap)(void *ctx, void *va, uint64_t len);
 
-    /** Mandatory. DMA address and length of a VMO. @return DK_OK; DK_E_NOT_FOUND. */
+    /**
+     * Mandatory. DMA address and length of a VMO (the length may be rounded
+     * up to the backend's granule). @return DK_OK; DK_E_PERM (not a VMO cap).
+     */
     int (*vmo_query)(void *ctx, uint64_t vmo, struct dk_vmo_info *info);
 
     /**
@@ -108,7 +122,9 @@ struct dk_backend_ops {
     /**
      * Optional (mandatory with mmio_map). Aligned little-endian register
      * access of 1, 2 or 4 bytes at an address inside a mapped window.
-     * MMIO: these never touch anything outside a window mmio_map returned.
+     * MMIO: these never touch anything outside the range mmio_map returned;
+     * an access outside it (or misaligned) is a fault the backend contains
+     * (the host counts it and reads all ones; Nexus traps it).
      */
     uint32_t (*mmio_read)(void *ctx, uintptr_t addr, unsigned width);
     void (*mmio_write)(void *ctx, uintptr_t addr, unsigned width, uint32_t value);

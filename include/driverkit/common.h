@@ -35,6 +35,8 @@
  * Handles name slots in caller-owned tables. A handle packs a 16-bit slot
  * index plus one (so 0 is never valid) and a 16-bit generation that changes
  * every time the slot is reused, which makes stale handles detectable.
+ * LIMIT: the generation is 16 bits, so a handle kept across 65536 reuses of
+ * one slot would name the slot's current object again.
  */
 #define DK_HANDLE_INVALID 0u
 #define DK_HANDLE_MAKE(index, gen) \

@@ -53,6 +53,7 @@ struct dk_waiter {
     struct dk_waiter *next;
     uint64_t target;
     int status;      /**< DK_E_WOULD_BLOCK until woken; then DK_OK or the failure */
+    uint32_t fence;  /**< handle of the fence it is registered on (set by waiter_add) */
     uint16_t client; /**< ledger slot charged one DK_RES_WAITERS */
     uint16_t flags;  /**< internal: linked on a fence, charged to the ledger */
 };
@@ -210,8 +211,9 @@ int dk_fence_check_deadline(const struct dk_fence_table *t, uint64_t deadline_ns
  *        now + max_wait_ns. A deadline already past makes this a poll that
  *        answers DK_E_TIMED_OUT when not ready.
  * @param pump optional progress callback (see struct dk_pump)
- * @return DK_OK; the fence's failure status; DK_E_TIMED_OUT (the backend
- *         clock reached the deadline); every refusal of dk_fence_poll();
+ * @return DK_OK; the fence's failure status (once the waiter is woken, its
+ *         answer stands even if the pump then fails); DK_E_TIMED_OUT (the
+ *         backend clock reached the deadline); every refusal of dk_fence_poll();
  *         DK_E_INVAL (NO_DEADLINE, DEADLINE_TOO_FAR); DK_E_NO_SPACE
  *         (WAITERS_FULL, GLOBAL_WAITERS); DK_E_QUOTA (CLIENT_WAITERS); a
  *         status returned by the pump.
@@ -254,7 +256,13 @@ int dk_fence_promise(struct dk_fence_table *t, uint16_t client, uint32_t handle,
 int dk_fence_waiter_add(struct dk_fence_table *t, uint16_t client, uint32_t handle,
                         struct dk_waiter *w, enum dk_reason *why);
 
-/** @brief Unregister @p w if registered and return its charge. @return DK_OK. */
+/**
+ * @brief Unregister @p w if registered and return its charge. The waiter
+ *        remembers its fence, so a @p handle naming another fence is refused
+ *        and changes nothing (the waiter stays registered where it is).
+ * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT, BAD_HANDLE for a handle
+ *         other than the one @p w was added on).
+ */
 int dk_fence_waiter_remove(struct dk_fence_table *t, uint32_t handle, struct dk_waiter *w);
 
 /**

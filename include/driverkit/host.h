@@ -6,9 +6,13 @@
  *        simulated devices register, capability checks and interrupts.
  *
  * Nothing here reads the wall clock or depends on thread scheduling. Time
- * moves only through dk_host_advance(), dk_host_set_time() or the backend's
- * wait op, which jumps the clock to the next scheduled event or to the
- * deadline. Events at the same instant fire in the order they were scheduled.
+ * moves only through dk_host_advance() or the backend's wait op, which jumps
+ * the clock to the next scheduled event or to the deadline. Events at the
+ * same instant fire in the order they were scheduled.
+ *
+ * VMO lengths round up to 64 bytes (vmo_query reports the rounded length);
+ * DriverKit buffers still bound every slice by the size they were created
+ * with.
  *
  * Capabilities: a device-MMIO window is mapped only if it was granted with
  * dk_host_grant(); otherwise the map is denied with the status the Nexus
@@ -63,6 +67,8 @@ struct dk_host_window {
     const struct dk_host_mmio_ops *ops;
     void *dev;
     uint32_t irq;
+    uint64_t map_off;  /**< mapped sub-range of the window */
+    uint64_t map_len;
     uint8_t used;
     uint8_t granted;
     uint8_t mapped;
@@ -116,10 +122,16 @@ struct dk_host *dk_host_from_backend(const struct dk_backend *be);
 /** @return Current virtual time in ns. */
 uint64_t dk_host_now(const struct dk_host *h);
 
+/** Most events one dk_host_advance() fires (a runaway simulation stops). */
+#define DK_HOST_FIRE_MAX 1000000u
+
 /**
  * @brief Move the clock forward by @p ns, firing every event due on the way,
  *        in time order.
- * @return DK_OK; DK_E_INVAL; DK_E_RANGE if the clock would overflow.
+ * @return DK_OK; DK_E_INVAL; DK_E_RANGE if the clock would overflow;
+ *         DK_E_BUSY if DK_HOST_FIRE_MAX events fired and more were due
+ *         (an event that keeps rescheduling itself): the clock then stays
+ *         at the last event fired.
  */
 int dk_host_advance(struct dk_host *h, uint64_t ns);
 

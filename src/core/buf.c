@@ -121,11 +121,11 @@ int dk_buf_create(struct dk_buf_table *t, uint16_t client, uint64_t size, unsign
     be = t->backend;
     rc = be->ops->vmo_create(be->ctx, size, &vmo);
     if (rc != DK_OK)
-        goto undo_count;
+        goto undo_os;
     rc = be->ops->vmo_query(be->ctx, vmo, &info);
     if (rc != DK_OK) {
         (void)be->ops->vmo_destroy(be->ctx, vmo);
-        goto undo_count;
+        goto undo_os;
     }
     gen = b->gen;
     dk_zero(b, sizeof(*b));
@@ -140,12 +140,12 @@ int dk_buf_create(struct dk_buf_table *t, uint16_t client, uint64_t size, unsign
     *handle = DK_HANDLE_MAKE(i, gen);
     return dk_accept(why);
 
-undo_count:
+undo_os:
+    /* Whatever status the backend gave, the reason says it was the OS. */
+    (void)dk_reject(why, DK_R_OS_ERROR, rc);
     (void)dk_ledger_release(t->ledger, client, DK_RES_BUFFERS, 1);
 undo_bytes:
     (void)dk_ledger_release(t->ledger, client, DK_RES_BYTES, size);
-    if (rc != DK_E_QUOTA && rc != DK_E_NO_SPACE)
-        (void)dk_reject(why, DK_R_OS_ERROR, rc);
     return rc;
 }
 

@@ -403,6 +403,7 @@ int dk_fence_waiter_add(struct dk_fence_table *t, uint16_t client, uint32_t hand
     w->next = NULL;
     w->flags = 0;
     w->client = client;
+    w->fence = handle;
     rc = dk_fence_access(t, client, handle, DK_FENCE_RIGHT_WAIT, &f, why);
     if (rc != DK_OK)
         return rc;
@@ -435,9 +436,11 @@ int dk_fence_waiter_remove(struct dk_fence_table *t, uint32_t handle, struct dk_
 
     if (t == NULL || w == NULL || t->magic != DK_FENCE_MAGIC)
         return DK_E_INVAL;
+    if (w->flags != 0 && handle != w->fence)
+        return DK_E_INVAL;
     /* A linked waiter keeps its fence alive (destroy refuses, reclaim wakes
      * and unlinks first), so the lookup cannot fail for one. */
-    if ((w->flags & DK_WAITER_LINKED) != 0 && dk_fence_lookup(t, handle, &f, NULL) == DK_OK) {
+    if ((w->flags & DK_WAITER_LINKED) != 0 && dk_fence_lookup(t, w->fence, &f, NULL) == DK_OK) {
         struct dk_waiter **pp = &f->waiters;
         while (*pp != NULL && *pp != w)
             pp = &(*pp)->next;
@@ -464,6 +467,12 @@ int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, ui
     if (rc != DK_OK)
         return rc;
     be = t->backend;
+    /* A deadline already reached makes this a poll: nothing is registered,
+     * so no waiter quota is needed to learn that it timed out. */
+    if (dk_backend_now(be) >= deadline_ns) {
+        rc = dk_fence_poll(t, client, handle, target, why);
+        return rc == DK_E_WOULD_BLOCK ? DK_E_TIMED_OUT : rc;
+    }
     w.target = target;
     rc = dk_fence_waiter_add(t, client, handle, &w, why);
     if (rc != DK_OK)

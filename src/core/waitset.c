@@ -102,6 +102,8 @@ int dk_waitset_wait(struct dk_waitset *ws, uint16_t client, unsigned mode, uint6
     if (rc != DK_OK)
         return rc;
     be = ws->table->backend;
+    if (dk_backend_now(be) >= deadline_ns)
+        return DK_E_TIMED_OUT; /* a poll: nothing to register */
     /* Register one waiter per member that is not yet ready, so the members
      * count against the fences' waiter bounds and the client's ledger. */
     for (i = 0; i < ws->count; i++) {

@@ -236,6 +236,8 @@ static int dk_host_op_mmio_map(void *ctx, uint64_t cap, uint64_t off, uint64_t l
     if (len == 0 || off > w->len || len > w->len - off)
         return dk_status_from_nx(-DK_NX_EINVAL);
     w->mapped = 1;
+    w->map_off = off;
+    w->map_len = len;
     *addr = ((uintptr_t)(w - h->windows) + 1u) << DK_HOST_MMIO_SHIFT | (uintptr_t)off;
     return DK_OK;
 }
@@ -267,7 +269,8 @@ static struct dk_host_window *dk_host_decode(struct dk_host *h, uintptr_t addr, 
         (*off & (width - 1u)) != 0)
         goto fault;
     w = &h->windows[idx];
-    if (!w->used || !w->granted || !w->mapped || *off >= w->len || width > w->len - *off)
+    if (!w->used || !w->granted || !w->mapped || *off < w->map_off ||
+        *off - w->map_off >= w->map_len || width > w->map_len - (*off - w->map_off))
         goto fault;
     return w;
 fault:
@@ -396,6 +399,7 @@ uint64_t dk_host_now(const struct dk_host *h)
 int dk_host_advance(struct dk_host *h, uint64_t ns)
 {
     uint64_t target;
+    uint32_t fired = 0;
     int idx;
 
     if (!dk_host_ok(h))
@@ -403,10 +407,13 @@ int dk_host_advance(struct dk_host *h, uint64_t ns)
     if (ns > UINT64_MAX - h->now)
         return DK_E_RANGE;
     target = h->now + ns;
-    /* BOUND: each pass fires one event; callbacks may add events, but only
-     * DK_HOST_EVENTS_MAX can be live, and each fired one is due by target. */
-    while ((idx = dk_host_next_event(h, target)) >= 0)
+    /* BOUND: an event may reschedule itself at the same instant for ever;
+     * DK_HOST_FIRE_MAX stops such a simulation instead of hanging. */
+    while ((idx = dk_host_next_event(h, target)) >= 0) {
+        if (fired++ == DK_HOST_FIRE_MAX)
+            return DK_E_BUSY;
         dk_host_fire(h, idx);
+    }
     h->now = target;
     return DK_OK;
 }
