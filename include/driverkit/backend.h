@@ -132,7 +132,10 @@ struct dk_backend_ops {
     /** Optional (mandatory with mmio_map). A memory/MMIO ordering point. */
     void (*barrier)(void *ctx, enum dk_barrier kind);
 
-    /** Optional. Route interrupt @p irq to this backend's wait. @return DK_OK; DK_E_PERM. */
+    /**
+     * Optional. Route interrupt @p irq to this backend's wait.
+     * @return DK_OK; DK_E_PERM (not permitted); DK_E_INVAL (no such line).
+     */
     int (*irq_bind)(void *ctx, uint32_t irq);
 
     /** Optional. Acknowledge and re-arm interrupt @p irq. @return DK_OK; DK_E_NOT_FOUND. */

@@ -51,12 +51,11 @@ enum dk_ticket_state {
 
 /** One ticket slot. Caller storage, sized by dk_queue_storage_size(). */
 struct dk_queue_slot {
-    uint64_t ticket; /**< the ticket occupying this slot */
-    uint64_t cookie; /**< caller's value, handed back on bulk resolution */
+    uint64_t cookie; /**< caller's value, handed back to callbacks */
     uint16_t client; /**< ledger slot of the submitting client */
-    uint8_t state;   /**< enum dk_ticket_state */
-    uint8_t qos;     /**< enum dk_qos */
+    uint8_t state;   /**< enum dk_ticket_state (meaningful inside the window only) */
     uint8_t outcome; /**< enum dk_outcome, valid once RESOLVED */
+    uint8_t qos;     /**< enum dk_qos; its own byte, so resolve loads exactly what reserve stored */
     uint8_t pad[3];
 };
 
@@ -82,30 +81,51 @@ struct dk_queue_cfg {
     struct dk_audit audit;            /**< optional audit hook for bulk resolution */
 };
 
-/** The queue. Fields are read-only to callers. */
+/**
+ * The queue. Fields are read-only to callers.
+ *
+ * Fast paths. Every reserve lowers each margin (window room, in-flight room,
+ * every QoS class's room) by at most one, so after the out-of-line path has
+ * measured the smallest margin m, the next m reserves need no check:
+ * `fast_end` is head + m, and the inline reserve only compares head with
+ * it. `slow` counts resolved-but-unretired tickets, plus one while any hook
+ * (ledger, completion fence, retire callback) is attached: while it is 0,
+ * resolving the oldest ticket retires exactly that ticket, and the inline
+ * resolve does so directly. Hooks keep both paths out of line.
+ *
+ * Per-class counts are 16-bit lanes of two words, one written by reserve,
+ * one by resolve (capacity <= 4096 keeps each lane's difference exact), so
+ * the two sides never read-modify-write one word at a dynamic index.
+ */
 struct dk_queue {
     struct dk_queue_slot *slots;
-    uint64_t head; /**< next ticket to issue */
-    uint64_t tail; /**< oldest unretired ticket; watermark = tail - 1 */
-    uint32_t mask; /**< capacity - 1 */
-    uint32_t inflight;
+    uint64_t head;     /**< next ticket to issue */
+    uint64_t tail;     /**< oldest unretired ticket; watermark = tail - 1 */
+    uint64_t fast_end; /**< reserves of tickets below this need no check */
+    uint64_t qos_issued;   /**< per-class reserves, 16-bit lane per class (reserve writes) */
+    uint64_t qos_resolved; /**< per-class resolutions, same lanes (resolve writes) */
+    uint32_t mask;     /**< capacity - 1 */
+    uint32_t slow;     /**< 0: the in-order inline resolve applies (see above) */
+    uint32_t resolved; /**< resolved-but-unretired tickets */
     uint32_t inflight_cap;
     uint32_t qos_depth[DK_QOS_COUNT];
-    uint32_t qos_count[DK_QOS_COUNT];
     struct dk_ledger *ledger;
     struct dk_fence_table *fences;
     uint32_t completion_fence;
     uint16_t fence_owner;
+    uint16_t hooks;    /**< 1 if ledger, fences or retire_fn is attached */
     dk_queue_resolved_fn retire_fn;
     void *retire_arg;
     struct dk_audit audit;
-    uint64_t signalled; /**< last watermark given to the completion fence */
+    uint64_t signalled;    /**< last watermark given to the completion fence */
     uint32_t fence_errors; /**< completion-fence signals the fence refused */
     uint32_t magic;
 };
 
-#define DK_QUEUE_MAGIC 0x444b5131u /* "DKQ1" */
+/** @internal One unit in the 16-bit lane of QoS class @p qos. */
+#define DK_QUEUE_QOS_UNIT(qos) ((uint64_t)1 << (16u * (unsigned)(qos)))
 
+#define DK_QUEUE_MAGIC 0x444b5131u /* "DKQ1" */
 
 /**
  * @brief Bytes of slot storage a queue of @p capacity needs.
@@ -131,12 +151,13 @@ int dk_queue_init(struct dk_queue *q, const struct dk_queue_cfg *cfg, void *stor
  */
 int dk_queue_fini(struct dk_queue *q);
 
-/**
- * @internal Out-of-line slow path of dk_queue_resolve: hand the watermark to
- * the completion fence. A refusal by the fence is counted in fence_errors;
- * the ticket stays resolved.
- */
-void dk_queue_signal_watermark(struct dk_queue *q);
+/** @internal Every check and case of dk_queue_reserve(), out of line. */
+int dk_queue_reserve_slow(struct dk_queue *q, uint16_t client, unsigned qos, uint64_t cookie,
+                          uint64_t *ticket, enum dk_reason *why);
+
+/** @internal Every check and case of dk_queue_resolve(), out of line. */
+int dk_queue_resolve_slow(struct dk_queue *q, uint64_t ticket, unsigned outcome,
+                          enum dk_reason *why);
 
 /**
  * @brief Reserve the next ticket for a client. All checks come before any
@@ -156,72 +177,21 @@ DK_INLINE int dk_queue_reserve(struct dk_queue *q, uint16_t client, unsigned qos
 {
     struct dk_queue_slot *s;
     uint64_t t;
-    int rc;
 
-    if (q == NULL || ticket == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (q->magic != DK_QUEUE_MAGIC)
-        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    if (qos >= DK_QOS_COUNT)
-        return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
+    /* A zeroed or finalised queue has head == fast_end: the slow path. */
+    if (q == NULL || ticket == NULL || qos >= DK_QOS_COUNT || q->head == q->fast_end)
+        return dk_queue_reserve_slow(q, client, qos, cookie, ticket, why);
     t = q->head;
-    if (t - q->tail > q->mask)
-        return dk_reject(why, DK_R_RING_FULL, DK_E_QUEUE_FULL);
-    if (q->inflight >= q->inflight_cap)
-        return dk_reject(why, DK_R_INFLIGHT_CAP, DK_E_QUEUE_FULL);
-    if (q->qos_count[qos] >= q->qos_depth[qos])
-        return dk_reject(why, DK_R_QOS_DEPTH, DK_E_QUEUE_FULL);
-    /* The ledger charge is the last check: it is the only one that writes. */
-    if (q->ledger != NULL) {
-        rc = dk_ledger_charge(q->ledger, client, DK_RES_INFLIGHT, 1, why);
-        if (rc != DK_OK)
-            return rc;
-    }
     s = &q->slots[t & q->mask];
-    s->ticket = t;
     s->cookie = cookie;
     s->client = client;
     s->state = DK_TICKET_PENDING;
     s->qos = (uint8_t)qos;
     q->head = t + 1;
-    q->inflight++;
-    q->qos_count[qos]++;
+    q->qos_issued += DK_QUEUE_QOS_UNIT(qos);
     *ticket = t;
     if (why)
         *why = DK_R_NONE;
-    return DK_OK;
-}
-
-/** @internal The slot of a ticket in [tail, head), or NULL. */
-DK_INLINE struct dk_queue_slot *dk_queue_slot_of(const struct dk_queue *q, uint64_t ticket)
-{
-    /* BOUND: unsigned distance from the tail rejects tickets below it too. */
-    if (ticket - q->tail >= q->head - q->tail)
-        return NULL;
-    return &q->slots[ticket & q->mask];
-}
-
-/** @internal Resolve a live, unresolved slot; retire and signal as far as possible. */
-DK_INLINE int dk_queue_finish(struct dk_queue *q, struct dk_queue_slot *s, unsigned outcome)
-{
-    s->state = DK_TICKET_RESOLVED;
-    s->outcome = (uint8_t)outcome;
-    q->inflight--;
-    q->qos_count[s->qos]--;
-    if (q->ledger != NULL)
-        (void)dk_ledger_release(q->ledger, s->client, DK_RES_INFLIGHT, 1);
-    if (s->ticket == q->tail) {
-        /* Retire in ticket order: this ticket and every resolved one after it. */
-        do {
-            struct dk_queue_slot *r = &q->slots[q->tail & q->mask];
-            r->state = DK_TICKET_FREE;
-            q->tail++;
-            if (q->retire_fn != NULL)
-                q->retire_fn(q->retire_arg, r->ticket, r->cookie, r->client, r->outcome);
-        } while (q->tail != q->head && q->slots[q->tail & q->mask].state == DK_TICKET_RESOLVED);
-        if (q->fences != NULL)
-            dk_queue_signal_watermark(q);
-    }
     return DK_OK;
 }
 
@@ -237,32 +207,38 @@ DK_INLINE int dk_queue_resolve(struct dk_queue *q, uint64_t ticket, unsigned out
 {
     struct dk_queue_slot *s;
 
-    if (q == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (q->magic != DK_QUEUE_MAGIC)
-        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    if (outcome >= DK_OUTCOME_COUNT)
-        return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
-    s = dk_queue_slot_of(q, ticket);
-    if (s == NULL)
-        return dk_reject(why, DK_R_TICKET_UNKNOWN, DK_E_NOT_FOUND);
-    if (s->state == DK_TICKET_RESOLVED)
-        return dk_reject(why, DK_R_ALREADY_RESOLVED, DK_E_STATE);
+    /* In order with nothing resolved ahead and no hooks: the ticket is the
+     * oldest and unresolved, so it retires alone, right now. */
+    if (q == NULL || ticket != q->tail || ticket == q->head || q->slow != 0 ||
+        outcome >= DK_OUTCOME_COUNT)
+        return dk_queue_resolve_slow(q, ticket, outcome, why);
+    /* The slot falls out of the window; nothing reads its state again. */
+    s = &q->slots[ticket & q->mask];
+    q->qos_resolved += DK_QUEUE_QOS_UNIT(s->qos);
+    q->tail = ticket + 1;
     if (why)
         *why = DK_R_NONE;
-    return dk_queue_finish(q, s, outcome);
+    return DK_OK;
 }
 
 /** @return The retire watermark (0 before any ticket retired, or q NULL). */
 DK_INLINE uint64_t dk_queue_watermark(const struct dk_queue *q)
 {
-    return q != NULL ? q->tail - 1 : 0;
+    return q != NULL && q->tail != 0 ? q->tail - 1 : 0;
+}
+
+/** @return Unresolved tickets of QoS class @p qos (0 if q is NULL or qos unknown). */
+DK_INLINE uint32_t dk_queue_qos_inflight(const struct dk_queue *q, unsigned qos)
+{
+    if (q == NULL || qos >= DK_QOS_COUNT)
+        return 0;
+    return (uint16_t)((q->qos_issued >> (16u * qos)) - (q->qos_resolved >> (16u * qos)));
 }
 
 /** @return Unresolved tickets (0 if q is NULL). */
 DK_INLINE uint32_t dk_queue_inflight(const struct dk_queue *q)
 {
-    return q != NULL ? q->inflight : 0;
+    return q != NULL ? (uint32_t)(q->head - q->tail) - q->resolved : 0;
 }
 
 /**

@@ -184,13 +184,10 @@ static int dk_buf_kill(struct dk_buf_table *t, struct dk_buf *b, enum dk_reason 
 int dk_buf_destroy(struct dk_buf_table *t, uint16_t client, uint32_t handle, enum dk_reason *why)
 {
     struct dk_buf *b;
-    int rc = dk_buf_lookup(t, handle, 1, &b, why);
+    int rc = dk_buf_owned(t, client, handle, &b, why);
 
     if (rc != DK_OK)
-        return rc;
-    if (b->owner != client)
-        return dk_reject(why, DK_R_NOT_OWNER, DK_E_NOT_FOUND);
-    /* Destroying an already retired buffer again answers BUSY again. */
+        return rc; /* a handle retired by an earlier destroy is STALE */
     return dk_buf_kill(t, b, why);
 }
 

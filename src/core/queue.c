@@ -11,6 +11,27 @@ size_t dk_queue_storage_size(uint32_t capacity)
     return (size_t)capacity * sizeof(struct dk_queue_slot);
 }
 
+/* Measure the smallest margin and open that many inline reserves. With a
+ * hook attached every reserve needs the out-of-line path: none are opened. */
+static void dk_queue_reopen(struct dk_queue *q)
+{
+    uint32_t used = (uint32_t)(q->head - q->tail);
+    uint32_t m = q->mask + 1u - used;
+    uint32_t in = used - q->resolved;
+    unsigned c;
+
+    if (q->hooks) {
+        q->fast_end = q->head;
+        return;
+    }
+    if (q->inflight_cap - in < m)
+        m = q->inflight_cap - in;
+    for (c = 0; c < DK_QOS_COUNT; c++)
+        if (q->qos_depth[c] - dk_queue_qos_inflight(q, c) < m)
+            m = q->qos_depth[c] - dk_queue_qos_inflight(q, c);
+    q->fast_end = q->head + m;
+}
+
 int dk_queue_init(struct dk_queue *q, const struct dk_queue_cfg *cfg, void *storage,
                   size_t storage_size, enum dk_reason *why)
 {
@@ -56,7 +77,10 @@ int dk_queue_init(struct dk_queue *q, const struct dk_queue_cfg *cfg, void *stor
     q->retire_fn = cfg->retire_fn;
     q->retire_arg = cfg->retire_arg;
     q->audit = cfg->audit;
+    q->hooks = q->ledger != NULL || q->fences != NULL || q->retire_fn != NULL;
+    q->slow = q->hooks;
     q->magic = DK_QUEUE_MAGIC;
+    dk_queue_reopen(q);
     return dk_accept(why);
 }
 
@@ -64,25 +88,121 @@ int dk_queue_fini(struct dk_queue *q)
 {
     if (q == NULL || q->magic != DK_QUEUE_MAGIC)
         return DK_OK;
-    if (q->inflight != 0)
+    if (dk_queue_inflight(q) != 0)
         return DK_E_BUSY;
     dk_zero(q, sizeof(*q));
     return DK_OK;
 }
 
-void dk_queue_signal_watermark(struct dk_queue *q)
+/* Hand the watermark to the completion fence. The ticket is resolved
+ * whatever the fence says; init checked the jump bound, so a refusal here
+ * means the caller destroyed or failed the fence: counted, not hidden. */
+static void dk_queue_signal_watermark(struct dk_queue *q)
 {
     uint64_t wm = q->tail - 1;
 
     if (dk_timeline_reached(q->signalled, wm))
         return;
-    /* The ticket is resolved whatever the fence says. init checked the
-     * jump bound, so a refusal here means the caller destroyed or failed the
-     * fence; it is counted, not hidden. */
     if (dk_fence_signal(q->fences, q->fence_owner, q->completion_fence, wm, NULL) == DK_OK)
         q->signalled = wm;
     else
         q->fence_errors++;
+}
+
+/* The slot of a ticket in [tail, head), or NULL. */
+static struct dk_queue_slot *dk_queue_slot_of(const struct dk_queue *q, uint64_t ticket)
+{
+    /* BOUND: unsigned distance from the tail rejects tickets below it too. */
+    if (ticket - q->tail >= q->head - q->tail)
+        return NULL;
+    return &q->slots[ticket & q->mask];
+}
+
+/* Resolve an open ticket, then retire from the tail as far as possible:
+ * this ticket and every resolved one after it, in ticket order. */
+static void dk_queue_finish(struct dk_queue *q, uint64_t ticket, struct dk_queue_slot *s,
+                            unsigned outcome)
+{
+    s->state = DK_TICKET_RESOLVED;
+    s->outcome = (uint8_t)outcome;
+    q->qos_resolved += DK_QUEUE_QOS_UNIT(s->qos);
+    q->resolved++;
+    q->slow++;
+    if (q->ledger != NULL)
+        (void)dk_ledger_release(q->ledger, s->client, DK_RES_INFLIGHT, 1);
+    if (ticket != q->tail)
+        return;
+    do {
+        struct dk_queue_slot *r = &q->slots[q->tail & q->mask];
+        uint64_t t = q->tail;
+
+        r->state = DK_TICKET_FREE;
+        q->tail = t + 1;
+        q->resolved--;
+        q->slow--;
+        if (q->retire_fn != NULL)
+            q->retire_fn(q->retire_arg, t, r->cookie, r->client, r->outcome);
+    } while (q->tail != q->head && q->slots[q->tail & q->mask].state == DK_TICKET_RESOLVED);
+    if (q->fences != NULL)
+        dk_queue_signal_watermark(q);
+}
+
+int dk_queue_reserve_slow(struct dk_queue *q, uint16_t client, unsigned qos, uint64_t cookie,
+                          uint64_t *ticket, enum dk_reason *why)
+{
+    struct dk_queue_slot *s;
+    uint64_t t;
+    int rc;
+
+    if (q == NULL || ticket == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (q->magic != DK_QUEUE_MAGIC)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    if (qos >= DK_QOS_COUNT)
+        return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
+    t = q->head;
+    if (t - q->tail > q->mask)
+        return dk_reject(why, DK_R_RING_FULL, DK_E_QUEUE_FULL);
+    if (dk_queue_inflight(q) >= q->inflight_cap)
+        return dk_reject(why, DK_R_INFLIGHT_CAP, DK_E_QUEUE_FULL);
+    if (dk_queue_qos_inflight(q, qos) >= q->qos_depth[qos])
+        return dk_reject(why, DK_R_QOS_DEPTH, DK_E_QUEUE_FULL);
+    /* The ledger charge is the last check: it is the only one that writes. */
+    if (q->ledger != NULL) {
+        rc = dk_ledger_charge(q->ledger, client, DK_RES_INFLIGHT, 1, why);
+        if (rc != DK_OK)
+            return rc;
+    }
+    s = &q->slots[t & q->mask];
+    s->cookie = cookie;
+    s->client = client;
+    s->state = DK_TICKET_PENDING;
+    s->qos = (uint8_t)qos;
+    q->head = t + 1;
+    q->qos_issued += DK_QUEUE_QOS_UNIT(qos);
+    dk_queue_reopen(q);
+    *ticket = t;
+    return dk_accept(why);
+}
+
+int dk_queue_resolve_slow(struct dk_queue *q, uint64_t ticket, unsigned outcome,
+                          enum dk_reason *why)
+{
+    struct dk_queue_slot *s;
+
+    if (q == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (q->magic != DK_QUEUE_MAGIC)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    if (outcome >= DK_OUTCOME_COUNT)
+        return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
+    s = dk_queue_slot_of(q, ticket);
+    if (s == NULL)
+        return dk_reject(why, DK_R_TICKET_UNKNOWN, DK_E_NOT_FOUND);
+    if (s->state == DK_TICKET_RESOLVED)
+        return dk_reject(why, DK_R_ALREADY_RESOLVED, DK_E_STATE);
+    dk_queue_finish(q, ticket, s, outcome);
+    return dk_accept(why);
 }
 
 static int dk_queue_check(const struct dk_queue *q, enum dk_reason *why)
@@ -132,8 +252,8 @@ int dk_queue_cancel(struct dk_queue *q, uint64_t ticket, enum dk_reason *why)
 
     if (rc != DK_OK)
         return rc;
-    (void)dk_accept(why);
-    return dk_queue_finish(q, s, DK_OUTCOME_CANCELLED);
+    dk_queue_finish(q, ticket, s, DK_OUTCOME_CANCELLED);
+    return dk_accept(why);
 }
 
 int dk_queue_query(const struct dk_queue *q, uint64_t ticket, unsigned *state, unsigned *outcome)
@@ -177,13 +297,13 @@ static int dk_queue_resolve_many(struct dk_queue *q, int one_client, uint16_t cl
         uint64_t cookie;
         uint16_t owner;
 
-        if (s->ticket != t || s->state == DK_TICKET_RESOLVED || s->state == DK_TICKET_FREE)
+        if (s->state == DK_TICKET_RESOLVED || s->state == DK_TICKET_FREE)
             continue;
         if (one_client && s->client != client)
             continue;
         cookie = s->cookie;
         owner = s->client;
-        (void)dk_queue_finish(q, s, outcome);
+        dk_queue_finish(q, t, s, outcome);
         n++;
         if (fn != NULL)
             fn(arg, t, cookie, owner, outcome);

@@ -47,16 +47,11 @@ int dk_waitset_add(struct dk_waitset *ws, uint32_t fence, uint64_t target, enum 
     return dk_accept(why);
 }
 
-/* Is a member's answer final (reached, failed or refused)? */
-static int dk_waitset_final(int st)
-{
-    return st != DK_E_WOULD_BLOCK;
-}
-
 int dk_waitset_poll(const struct dk_waitset *ws, uint16_t client, unsigned mode, uint32_t *index,
                     enum dk_reason *why)
 {
     uint32_t i;
+    int blocked = 0;
     int rc = dk_waitset_ok(ws, why);
 
     if (rc != DK_OK)
@@ -65,11 +60,15 @@ int dk_waitset_poll(const struct dk_waitset *ws, uint16_t client, unsigned mode,
         return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
     if (ws->count == 0)
         return dk_reject(why, DK_R_ZERO_LEN, DK_E_INVAL);
-    /* BOUND: O(members), at most DK_WAITSET_MAX polls. */
+    /* BOUND: one pass, at most DK_WAITSET_MAX polls. ANY ends at the first
+     * member with an answer; ALL ends at the first failure or refusal and
+     * is ready only if no member would block. */
     for (i = 0; i < ws->count; i++) {
         int st = dk_fence_poll(ws->table, client, ws->members[i].fence, ws->members[i].target, why);
-        if (!dk_waitset_final(st))
+        if (st == DK_E_WOULD_BLOCK) {
+            blocked = 1;
             continue;
+        }
         if (mode == DK_WAIT_ANY || st != DK_OK) {
             if (index != NULL)
                 *index = i;
@@ -77,14 +76,7 @@ int dk_waitset_poll(const struct dk_waitset *ws, uint16_t client, unsigned mode,
         }
     }
     (void)dk_accept(why);
-    if (mode == DK_WAIT_ANY)
-        return DK_E_WOULD_BLOCK;
-    /* ALL: no member failed or was refused; ready if none would block. */
-    for (i = 0; i < ws->count; i++)
-        if (dk_fence_poll(ws->table, client, ws->members[i].fence, ws->members[i].target, NULL) !=
-            DK_OK)
-            return DK_E_WOULD_BLOCK;
-    return DK_OK;
+    return blocked || mode == DK_WAIT_ANY ? DK_E_WOULD_BLOCK : DK_OK;
 }
 
 int dk_waitset_wait(struct dk_waitset *ws, uint16_t client, unsigned mode, uint64_t deadline_ns,

@@ -76,12 +76,12 @@ static int dk_host_op_wait(void *ctx, uint64_t deadline_ns, uint32_t *events)
     return DK_E_TIMED_OUT;
 }
 
-static int dk_host_vmo_get(struct dk_host *h, uint64_t vmo, struct dk_host_vmo **out)
+/* The VMO a capability names, or NULL: the kernel answers EPERM for that. */
+static struct dk_host_vmo *dk_host_vmo_get(struct dk_host *h, uint64_t vmo)
 {
     if (vmo == 0 || vmo > DK_HOST_VMOS_MAX || !h->vmos[vmo - 1].live)
-        return dk_status_from_nx(-DK_NX_EPERM); /* bad cap: the kernel says EPERM */
-    *out = &h->vmos[vmo - 1];
-    return DK_OK;
+        return NULL;
+    return &h->vmos[vmo - 1];
 }
 
 static int dk_host_op_vmo_create(void *ctx, uint64_t len, uint64_t *vmo)
@@ -141,11 +141,10 @@ static int dk_host_op_vmo_create(void *ctx, uint64_t len, uint64_t *vmo)
 static int dk_host_op_vmo_destroy(void *ctx, uint64_t vmo)
 {
     struct dk_host *h = dk_host_of(ctx);
-    struct dk_host_vmo *v;
-    int rc = dk_host_vmo_get(h, vmo, &v);
+    struct dk_host_vmo *v = dk_host_vmo_get(h, vmo);
 
-    if (rc != DK_OK)
-        return rc;
+    if (v == NULL)
+        return dk_status_from_nx(-DK_NX_EPERM);
     if (v->maps != 0)
         return dk_status_from_nx(-DK_NX_EBUSY);
     memset(v, 0, sizeof(*v));
@@ -156,14 +155,12 @@ static int dk_host_op_vmo_map(void *ctx, uint64_t vmo, uint64_t off, uint64_t le
                               void **va)
 {
     struct dk_host *h = dk_host_of(ctx);
-    struct dk_host_vmo *v;
-    int rc;
+    struct dk_host_vmo *v = dk_host_vmo_get(h, vmo);
 
+    if (v == NULL)
+        return dk_status_from_nx(-DK_NX_EPERM);
     if (va == NULL || len == 0 || prot == 0 || (prot & ~(uint32_t)(DK_MAP_READ | DK_MAP_WRITE)))
         return dk_status_from_nx(-DK_NX_EINVAL);
-    rc = dk_host_vmo_get(h, vmo, &v);
-    if (rc != DK_OK)
-        return rc;
     if (off > v->len || len > v->len - off)
         return dk_status_from_nx(-DK_NX_EINVAL);
     v->maps++;
@@ -192,14 +189,12 @@ static int dk_host_op_vmo_unmap(void *ctx, void *va, uint64_t len)
 static int dk_host_op_vmo_query(void *ctx, uint64_t vmo, struct dk_vmo_info *info)
 {
     struct dk_host *h = dk_host_of(ctx);
-    struct dk_host_vmo *v;
-    int rc;
+    struct dk_host_vmo *v = dk_host_vmo_get(h, vmo);
 
+    if (v == NULL)
+        return dk_status_from_nx(-DK_NX_EPERM);
     if (info == NULL)
         return dk_status_from_nx(-DK_NX_EFAULT);
-    rc = dk_host_vmo_get(h, vmo, &v);
-    if (rc != DK_OK)
-        return rc;
     info->dma_addr = DK_HOST_DMA_BASE + v->off;
     info->len = v->len;
     return DK_OK;
