@@ -1704,21 +1704,23 @@ Test(submit, frame_refusals)
         uint64_t a, b; /* offset/length, or value */
         int st, rs;
     } bad[] = {
-        {0, 0, DK_BUF_READ, 0, 1, DK_E_NOT_FOUND, DK_R_BAD_HANDLE},
+        /* Frame-level faults come first (dk_frame_check), then state checks. */
+        {0, 0, DK_BUF_READ, 0, 1, DK_E_MALFORMED, DK_R_WIRE_HANDLE},
         {0, 2, DK_BUF_READ, 0, 1, DK_E_NOT_FOUND, DK_R_NOT_OWNER},
-        {0, 1, 0, 0, 1, DK_E_INVAL, DK_R_BAD_ENUM},
-        {0, 1, 0x80, 0, 1, DK_E_INVAL, DK_R_BAD_ENUM},
-        {0, 1, DK_BUF_READ, 0, 0, DK_E_INVAL, DK_R_ZERO_LEN},
-        {0, 1, DK_BUF_READ, UINT64_MAX, 2, DK_E_RANGE, DK_R_SLICE_OOB},
-        {0, 1, DK_BUF_READ, 1, UINT64_MAX, DK_E_RANGE, DK_R_SLICE_OOB},
+        {0, 1, 0, 0, 1, DK_E_MALFORMED, DK_R_WIRE_ACCESS},
+        {0, 1, 0x80, 0, 1, DK_E_MALFORMED, DK_R_WIRE_ACCESS},
+        {0, 1, DK_BUF_READ, 0, 0, DK_E_MALFORMED, DK_R_WIRE_BUF_EMPTY},
+        {0, 1, DK_BUF_READ, UINT64_MAX, 2, DK_E_MALFORMED, DK_R_WIRE_BUF_OVERFLOW},
+        {0, 1, DK_BUF_READ, 1, UINT64_MAX, DK_E_MALFORMED, DK_R_WIRE_BUF_OVERFLOW},
+        {0, 1, DK_BUF_READ, 1, UINT64_MAX - 1, DK_E_RANGE, DK_R_SLICE_OOB},
         {0, 1, DK_BUF_WRITE, 0, 1, DK_E_DENIED, DK_R_NO_WRITE_RIGHT},
-        {1, 0, 0, 1, 0, DK_E_NOT_FOUND, DK_R_BAD_HANDLE},
+        {1, 0, 0, 1, 0, DK_E_MALFORMED, DK_R_WIRE_HANDLE},
         {1, 3, 0, 1, 0, DK_E_STALE, DK_R_STALE_HANDLE},
         {1, 2, 0, 1, 0, DK_E_NOT_FOUND, DK_R_NOT_OWNER},
         {1, 1, 0, UINT64_MAX, 0, DK_E_TOO_FAR, DK_R_WAIT_TOO_FAR},
-        {2, 0, 0, 1, 0, DK_E_NOT_FOUND, DK_R_BAD_HANDLE},
+        {2, 0, 0, 1, 0, DK_E_MALFORMED, DK_R_WIRE_HANDLE},
         {2, 3, 0, 1, 0, DK_E_STALE, DK_R_STALE_HANDLE},
-        {2, 1, 0, 0, 0, DK_E_ROLLBACK, DK_R_VALUE_ROLLBACK},
+        {2, 1, 0, 0, 0, DK_E_MALFORMED, DK_R_WIRE_SIGNAL_ZERO}, /* the frame check comes first */
         {2, 1, 0, 101, 0, DK_E_MALFORMED, DK_R_WIRE_SIGNAL_JUMP},
     };
 
@@ -1735,7 +1737,7 @@ Test(submit, frame_refusals)
     EXPECT_WR(DK_E_NOT_FOUND, DK_R_BAD_CLIENT, dk_submit_frame(&c, 0xffff, &frame, 0, &rec, &why));
     EXPECT_WR(DK_E_NOT_FOUND, DK_R_BAD_CLIENT, dk_submit_frame(&c, spare, &frame, 0, &rec, &why));
     frame.qos = DK_QOS_COUNT; /* only a frame built by hand can carry this */
-    EXPECT_WR(DK_E_INVAL, DK_R_BAD_ENUM, dk_submit_frame(&c, cl[1], &frame, 0, &rec, &why));
+    EXPECT_WR(DK_E_MALFORMED, DK_R_WIRE_QOS, dk_submit_frame(&c, cl[1], &frame, 0, &rec, &why));
     for (i = 0; i < DK_ARRAY_LEN(bad); i++) {
         uint32_t hs[] = {0, bad[i].kind == 0 ? b : f, bad[i].kind == 0 ? other : cfence, gone};
         cr_assert_eq(dk_frame_init(&frame, DK_QOS_NORMAL, 0), DK_OK);
@@ -1747,7 +1749,9 @@ Test(submit, frame_refusals)
         else
             cr_assert_eq(dk_frame_add_signal(&frame, hs[bad[i].handle_sel], bad[i].a), DK_OK);
         EXPECT_WR(bad[i].st, bad[i].rs, dk_submit_frame(&c, cl[1], &frame, i, &rec, &why));
-        if (bad[i].kind == 0) /* a frame with buffer refs needs a buffer table */
+        /* a frame with buffer refs needs a buffer table (once the frame
+         * itself has passed its own check) */
+        if (bad[i].kind == 0 && bad[i].st != DK_E_MALFORMED)
             EXPECT_WR(DK_E_INVAL, DK_R_NULL_ARG,
                       dk_submit_frame(&nobufs, cl[1], &frame, i, &rec, &why));
     }

@@ -265,7 +265,8 @@ int dk_queue_query(const struct dk_queue *q, uint64_t ticket, unsigned *state, u
 
 /**
  * @brief Resolve every unresolved ticket with @p outcome (reset path), oldest
- *        first, calling @p fn for each. Emits DK_AUDIT_RESOLVE_ALL.
+ *        first, calling @p fn for each just before it resolves (so a release
+ *        in @p fn precedes the ticket's retire_fn). Emits DK_AUDIT_RESOLVE_ALL.
  * @param fn optional; count optional (receives tickets resolved)
  * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT, BAD_ENUM).
  */

@@ -6,7 +6,7 @@
  *        retirement.
  *
  * dk_submit_frame() checks, in this order, with no state changed by any
- * check: device admission; every buffer ref against the client's own
+ * check: the frame itself (dk_frame_check()); device admission; every buffer ref against the client's own
  * buffers (ownership, rights, seal, bounds, pin room); every wait (WAIT
  * right, jump bound); every signal (SIGNAL right, above the current and
  * every promised value, jump bound). Then it takes a queue slot (queue
@@ -69,6 +69,7 @@ struct dk_submission {
  * @param cookie stored with the ticket (e.g. the record's index)
  * @param rec    receives the record; its ticket is the queue ticket
  * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT for an invalid frame);
+ *         DK_E_MALFORMED (DK_R_WIRE_* of dk_frame_check());
  *         device admission (DK_E_RESETTING, DK_E_FAULTED, DK_E_STATE);
  *         buffer refusals of dk_buf_slice() and DK_E_NO_SPACE (PIN_OVERFLOW);
  *         wait refusals of dk_fence_check_wait(); signal refusals of

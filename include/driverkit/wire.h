@@ -133,26 +133,43 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
 int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
                    enum dk_reason *why);
 
+/**
+ * @brief Check a decoded frame against every rule of the format that holds
+ *        for the decoded form (caps, handles, access bits, overflow,
+ *        duplicate signals, self-waits, opcode classes, payload bounds,
+ *        frame size). dk_wire_parse(), dk_wire_encode() and
+ *        dk_submit_frame() all apply it, so a frame built with the builder
+ *        or changed in caller memory after parsing meets the same rules.
+ * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT); DK_E_MALFORMED (DK_R_WIRE_*).
+ */
+int dk_frame_check(const struct dk_frame *f, enum dk_reason *why);
+
 /** @return The encoded size of @p f, or 0 if @p f is not a valid frame. */
 size_t dk_wire_size(const struct dk_frame *f);
 
 /** @brief Start building an empty frame. @return DK_OK; DK_E_INVAL. */
 int dk_frame_init(struct dk_frame *f, unsigned qos, uint32_t flags);
 
-/** @brief Append a wait. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (WAITS_CAP). */
+/**
+ * Builders append entries unchecked except for their caps (DK_E_MALFORMED
+ * when full); dk_frame_check() and the encoder judge the whole frame.
+ */
+
+/** @brief Append a wait. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (table full). */
 int dk_frame_add_wait(struct dk_frame *f, uint32_t fence, uint64_t value);
 
-/** @brief Append a signal. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (SIGNALS_CAP). */
+/** @brief Append a signal. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (table full). */
 int dk_frame_add_signal(struct dk_frame *f, uint32_t fence, uint64_t value);
 
-/** @brief Append a buffer ref. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (BUFS_CAP). */
+/** @brief Append a buffer ref. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (table full). */
 int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint64_t offset,
                      uint64_t length);
 
 /**
  * @brief Append a command, copying its payload into the frame.
- * @return DK_OK; DK_E_INVAL (NULL_ARG with len > 0); DK_E_MALFORMED
- *         (CMDS_CAP, CMD_LEN, FRAME_CAP).
+ * @return DK_OK; DK_E_INVAL (NULL payload with len > 0); DK_E_MALFORMED
+ *         (table full, payload over DK_WIRE_CMD_PAYLOAD_MAX, or the frame
+ *         would exceed DK_WIRE_FRAME_MAX on the wire).
  */
 int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len);
 

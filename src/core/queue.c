@@ -303,10 +303,12 @@ static int dk_queue_resolve_many(struct dk_queue *q, int one_client, uint16_t cl
             continue;
         cookie = s->cookie;
         owner = s->client;
-        dk_queue_finish(q, t, s, outcome);
-        n++;
+        /* The per-ticket callback runs first (e.g. to release the
+         * submission's pins); retirement, and its retire_fn, follow. */
         if (fn != NULL)
             fn(arg, t, cookie, owner, outcome);
+        dk_queue_finish(q, t, s, outcome);
+        n++;
     }
     if (count != NULL)
         *count = n;

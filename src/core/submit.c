@@ -64,8 +64,11 @@ int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct
 
     if (c == NULL || c->queue == NULL || f == NULL || rec == NULL)
         return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (f->magic != DK_FRAME_VALID)
-        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    /* The frame lives in caller memory: judge it again here, so a built
+     * frame, or one changed since it was parsed, meets the wire rules too. */
+    rc = dk_frame_check(f, why);
+    if (rc != DK_OK)
+        return rc;
     rc = dk_submit_check(c, client, f, why);
     if (rc != DK_OK)
         return rc;

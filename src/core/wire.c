@@ -81,10 +81,14 @@ static uint64_t dk_frame_wire_len(const struct dk_frame *f)
  * two can never disagree. Structural rules of the byte layout (magic,
  * lengths, reserved bytes) are the parser's alone.
  */
-static int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
+int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
 {
     uint32_t i, j;
 
+    if (f == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (f->magic != DK_FRAME_VALID)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
     if ((f->flags & ~(uint32_t)DK_WIRE_FLAGS_KNOWN) != 0)
         return dk_malformed(why, DK_R_WIRE_FLAGS);
     if (f->qos >= DK_QOS_COUNT)
@@ -130,7 +134,9 @@ static int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
     for (i = 0; i < f->n_cmds; i++) {
         if (!dk_opclass_known(f->cmds[i].opcode))
             return dk_malformed(why, DK_R_WIRE_OPCODE);
-        if (f->cmds[i].len > DK_WIRE_CMD_PAYLOAD_MAX)
+        /* A payload must lie inside the frame's own store. */
+        if (f->cmds[i].len > DK_WIRE_CMD_PAYLOAD_MAX || f->cmds[i].off > DK_WIRE_FRAME_MAX ||
+            f->cmds[i].len > DK_WIRE_FRAME_MAX - f->cmds[i].off)
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);
     }
     if (dk_frame_wire_len(f) > DK_WIRE_FRAME_MAX)
@@ -257,15 +263,17 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
     if (left != 0)
         return dk_malformed(why, DK_R_WIRE_LENGTH);
     out->raw_used = total;
-    if (dk_frame_check(out, why) != DK_OK)
-        return DK_E_MALFORMED;
     out->magic = DK_FRAME_VALID;
+    if (dk_frame_check(out, why) != DK_OK) {
+        out->magic = 0;
+        return DK_E_MALFORMED;
+    }
     return dk_accept(why);
 }
 
 size_t dk_wire_size(const struct dk_frame *f)
 {
-    if (f == NULL || f->magic != DK_FRAME_VALID || dk_frame_check(f, NULL) != DK_OK)
+    if (dk_frame_check(f, NULL) != DK_OK)
         return 0;
     return (size_t)dk_frame_wire_len(f);
 }
@@ -296,18 +304,14 @@ int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
     rc = dk_frame_check(f, why);
     if (rc != DK_OK)
         return rc;
-    for (i = 0; i < f->n_cmds; i++) {
-        /* A command's payload must lie inside the frame's own store. */
-        if (f->cmds[i].off > DK_WIRE_FRAME_MAX || f->cmds[i].len > DK_WIRE_FRAME_MAX - f->cmds[i].off)
-            return dk_malformed(why, DK_R_WIRE_CMD_LEN);
+    for (i = 0; i < f->n_cmds; i++)
         cmd_bytes += DK_WIRE_CMD_HEADER + f->cmds[i].len;
-    }
     total = dk_frame_wire_len(f);
     if (total > cap)
         return dk_reject(why, DK_R_OVER_CAP, DK_E_NO_SPACE);
     dk_put32(p, DK_WIRE_MAGIC);
     p[4] = DK_WIRE_MAJOR;
-    p[5] = DK_WIRE_MINOR;
+    p[5] = f->minor; /* a newer minor's frame re-encodes as it came */
     dk_put16(p + 6, DK_WIRE_HEADER_SIZE);
     dk_put32(p + 8, (uint32_t)total);
     dk_put32(p + 12, f->flags);
@@ -413,7 +417,8 @@ int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, u
         return DK_E_MALFORMED;
     /* BOUND: the store is as large as a whole frame, so a frame that fits
      * the wire always fits the store. */
-    if (len > DK_WIRE_FRAME_MAX - f->raw_used)
+    if (len > DK_WIRE_FRAME_MAX - f->raw_used ||
+        DK_WIRE_CMD_HEADER + (uint64_t)len > DK_WIRE_FRAME_MAX - dk_frame_wire_len(f))
         return DK_E_MALFORMED;
     c = &f->cmds[f->n_cmds++];
     c->opcode = opcode;
