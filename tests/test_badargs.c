@@ -215,7 +215,7 @@ static const uint32_t bad_handles[] = {DK_HANDLE_INVALID, DK_HANDLE_MAKE(NF, 0),
 Test(status, strings_of_undefined_numbers)
 {
     static const int bad_status[] = {-1, DK_STATUS_COUNT, 99, INT_MAX, INT_MIN};
-    static const int bad_reason[] = {-1,  1,   99,  111, 199,  206,     313,    412,
+    static const int bad_reason[] = {-1,  1,   99,  112, 199,  206,     313,    412,
                                      513, 604, 707, 999, 1023, INT_MAX, INT_MIN};
     static const int bad_outcome[] = {-1, DK_OUTCOME_COUNT, 255, INT_MAX, INT_MIN};
     unsigned i;
@@ -230,7 +230,7 @@ Test(status, strings_of_undefined_numbers)
 
 Test(status, classes_of_undefined_numbers)
 {
-    static const int bad_reason[] = {-1, 1, 99, 111, 313, 412, 513, 1023, INT_MAX, INT_MIN};
+    static const int bad_reason[] = {-1, 1, 99, 112, 313, 412, 513, 1023, INT_MAX, INT_MIN};
     static const int bad_outcome[] = {-1, DK_OUTCOME_COUNT, 255, INT_MAX, INT_MIN};
     unsigned i;
 
@@ -1634,8 +1634,8 @@ Test(wire, parse_encode_size_refusals)
     EXPECT_WR(DK_E_INVAL, DK_R_NULL_ARG, dk_wire_encode(&frame, wbuf, sizeof wbuf, NULL, &why));
     EXPECT_WR(DK_E_INVAL, DK_R_NOT_INIT, dk_wire_encode(&zframe, wbuf, sizeof wbuf, &len, &why));
     memset(wbuf, 0xee, sizeof wbuf);
-    EXPECT_WR(DK_E_NO_SPACE, DK_R_OVER_CAP, dk_wire_encode(&frame, wbuf, 0, &len, &why));
-    EXPECT_WR(DK_E_NO_SPACE, DK_R_OVER_CAP, dk_wire_encode(&frame, wbuf, size - 1, &len, &why));
+    EXPECT_WR(DK_E_NO_SPACE, DK_R_OUT_SMALL, dk_wire_encode(&frame, wbuf, 0, &len, &why));
+    EXPECT_WR(DK_E_NO_SPACE, DK_R_OUT_SMALL, dk_wire_encode(&frame, wbuf, size - 1, &len, &why));
     cr_expect_eq(wbuf[0], 0xee, "a refused encode wrote the buffer");
     cr_expect_eq(wbuf[size - 1], 0xee, "a refused encode wrote past cap");
     cr_expect_eq(len, 0xdead, "a refused encode wrote *len");

@@ -199,7 +199,10 @@ Test(host_events, wait_jumps_to_next_event_or_exactly_to_deadline)
     cr_assert_geq(stats().timeouts, 3);
 }
 
-Test(host_events, pending_irq_wakes_wait_without_moving_clock)
+/* An interrupt is reported by one wait, then not again until acknowledged:
+ * a waiter that never acks must not get DK_OK at once for ever (regression:
+ * an unacked IRQ made dk_fence_wait spin without the clock moving). */
+Test(host_events, pending_irq_wakes_wait_once_until_acked)
 {
     uint32_t ev = 0;
 
@@ -212,11 +215,44 @@ Test(host_events, pending_irq_wakes_wait_without_moving_clock)
     cr_assert_eq(ops->wait(be->ctx, T0 + 100, &ev), DK_OK);
     cr_assert(ev & DK_EVENT_IRQ);
     cr_assert_eq(dk_host_now(&host), T0);
-    cr_assert_eq(ops->wait(be->ctx, T0 + 100, &ev), DK_OK, "still pending until acked");
-    cr_assert_eq(dk_host_now(&host), T0);
-    cr_assert_eq(ops->irq_ack(be->ctx, 5), DK_OK);
-    cr_assert_eq(ops->wait(be->ctx, T0 + 100, &ev), DK_E_TIMED_OUT);
+    cr_assert_eq(ops->wait(be->ctx, T0 + 100, &ev), DK_E_TIMED_OUT, "reported once until acked");
     cr_assert_eq(dk_host_now(&host), T0 + 100);
+    cr_assert_eq(dk_host_raise_irq(&host, 5), DK_OK); /* coalesces while unacked */
+    cr_assert_eq(ops->wait(be->ctx, T0 + 200, &ev), DK_E_TIMED_OUT);
+    cr_assert_eq(ops->irq_ack(be->ctx, 5), DK_OK);
+    cr_assert_eq(dk_host_raise_irq(&host, 5), DK_OK); /* re-armed: reported again */
+    cr_assert_eq(ops->wait(be->ctx, T0 + 300, &ev), DK_OK);
+    cr_assert(ev & DK_EVENT_IRQ);
+    cr_assert_eq(dk_host_now(&host), T0 + 200);
+}
+
+/* A fence wait with an interrupt nobody acknowledges still ends at its
+ * deadline on the virtual clock. */
+Test(host_events, unacked_irq_does_not_hold_a_fence_wait)
+{
+    struct dk_client cs[1];
+    struct dk_ledger l;
+    struct dk_limits lim = {{1, 1, 1, 1, 1}};
+    struct dk_fence_table ft;
+    struct dk_fence slots[1];
+    struct dk_fence_cfg fc = {0};
+    uint16_t c;
+    uint32_t f;
+
+    cr_assert_eq(dk_ledger_init(&l, cs, 1, &lim, NULL, NULL), DK_OK);
+    cr_assert_eq(dk_ledger_client_add(&l, 7, &lim, &c, NULL), DK_OK);
+    fc.nslots = 1;
+    fc.max_jump = 10;
+    fc.max_wait_ns = 1000;
+    fc.waiters_per_fence = 1;
+    fc.ledger = &l;
+    fc.backend = be;
+    cr_assert_eq(dk_fence_table_init(&ft, &fc, slots, sizeof(slots), NULL), DK_OK);
+    cr_assert_eq(dk_fence_create(&ft, c, &f, NULL), DK_OK);
+    cr_assert_eq(ops->irq_bind(be->ctx, 3), DK_OK);
+    cr_assert_eq(dk_host_raise_irq(&host, 3), DK_OK);
+    cr_assert_eq(dk_fence_wait(&ft, c, f, 1, T0 + 500, NULL, NULL), DK_E_TIMED_OUT);
+    cr_assert_eq(dk_host_now(&host), T0 + 500);
 }
 
 /* A backend may round a VMO up (the host does, to 64 bytes); never down. */

@@ -65,6 +65,7 @@ static const struct reason_pin reason_pins[] = {
     RPIN(DK_R_NOT_OWNER, 108, 7),
     RPIN(DK_R_BAD_CLIENT, 109, 7),
     RPIN(DK_R_NOT_INIT, 110, 1),
+    RPIN(DK_R_OUT_SMALL, 111, 6),
     /* 2xx: submit queue */
     RPIN(DK_R_RING_FULL, 200, 4),
     RPIN(DK_R_INFLIGHT_CAP, 201, 4),

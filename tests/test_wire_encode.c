@@ -106,7 +106,7 @@ Test(wire_encode, cap_too_small_writes_nothing_past_cap, .init = base_setup)
         memset(wbuf, 0xcc, sizeof(wbuf));
         cr_assert_eq(dk_wire_encode(&G, wbuf, caps[k], &len, &why), DK_E_NO_SPACE, "cap %zu",
                      caps[k]);
-        cr_assert_eq(why, DK_R_OVER_CAP);
+        cr_assert_eq(why, DK_R_OUT_SMALL);
         for (size_t i = caps[k]; i < sizeof(wbuf); i++)
             cr_assert_eq(wbuf[i], 0xcc, "cap %zu: byte %zu written", caps[k], i);
     }

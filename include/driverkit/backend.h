@@ -64,7 +64,10 @@ struct dk_backend_ops {
 
     /**
      * Mandatory. Block until an event may have changed DriverKit state, or
-     * until now_ns() >= @p deadline_ns. Must never block past the deadline.
+     * until now_ns() >= @p deadline_ns. Must never block past the deadline,
+     * and must not report the same event again until it is acknowledged
+     * (an interrupt until irq_ack): a waiter relies on each DK_OK meaning
+     * something new happened or time moved.
      * @param events receives DK_EVENT_* bits (0 on timeout)
      * @return DK_OK (an event happened, possibly spurious: callers re-check);
      *         DK_E_TIMED_OUT (the clock reached the deadline); DK_E_INVAL

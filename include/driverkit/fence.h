@@ -37,6 +37,12 @@
 #define DK_FENCE_TABLE_MAX 4096u  /**< hard cap on fences per table */
 #define DK_FENCE_WAITERS_MAX 64u  /**< hard cap on waiters per fence */
 #define DK_FENCE_GRANTS_MAX 4u    /**< holders per fence, owner included */
+/**
+ * BOUND: wake-ups a single wait accepts while the backend clock stands
+ * still. A backend that keeps answering DK_OK without time moving would
+ * otherwise spin a waiter for ever; past this the wait ends DK_E_BACKEND.
+ */
+#define DK_WAIT_IDLE_WAKEUPS_MAX 100000u
 
 /** Rights on a fence. */
 #define DK_FENCE_RIGHT_WAIT 1u
@@ -216,7 +222,8 @@ int dk_fence_check_deadline(const struct dk_fence_table *t, uint64_t deadline_ns
  *         backend clock reached the deadline); every refusal of dk_fence_poll();
  *         DK_E_INVAL (NO_DEADLINE, DEADLINE_TOO_FAR); DK_E_NO_SPACE
  *         (WAITERS_FULL, GLOBAL_WAITERS); DK_E_QUOTA (CLIENT_WAITERS); a
- *         status returned by the pump.
+ *         status returned by the pump; DK_E_BACKEND after
+ *         DK_WAIT_IDLE_WAKEUPS_MAX wake-ups with the clock standing still.
  */
 int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, uint64_t target,
                   uint64_t deadline_ns, const struct dk_pump *pump, enum dk_reason *why);
@@ -260,8 +267,8 @@ int dk_fence_waiter_add(struct dk_fence_table *t, uint16_t client, uint32_t hand
  * @brief Unregister @p w if registered and return its charge. The waiter
  *        remembers its fence, so a @p handle naming another fence is refused
  *        and changes nothing (the waiter stays registered where it is).
- * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT, BAD_HANDLE for a handle
- *         other than the one @p w was added on).
+ * @return DK_OK; DK_E_INVAL (NULL pointer, uninitialised table, or a
+ *         handle other than the one @p w was added on).
  */
 int dk_fence_waiter_remove(struct dk_fence_table *t, uint32_t handle, struct dk_waiter *w);
 

@@ -94,6 +94,7 @@ struct dk_host {
     uint64_t seq;
     uint32_t irq_pending;
     uint32_t irq_bound;
+    uint32_t irq_delivered; /**< reported by wait, not yet acknowledged */
     struct dk_host_stats stats;
     struct dk_host_vmo vmos[DK_HOST_VMOS_MAX];
     struct dk_host_event events[DK_HOST_EVENTS_MAX];
@@ -106,7 +107,8 @@ struct dk_host {
 /**
  * @brief Initialise a host backend with a VMO arena of caller memory.
  * @param start_ns initial virtual time
- * @return DK_OK; DK_E_INVAL (NULL_ARG, ZERO_LEN).
+ * @return DK_OK; DK_E_INVAL (NULL or zero-length arena); DK_E_CORRUPT if
+ *         the host's own vtable fails dk_backend_init() (a build defect).
  */
 int dk_host_init(struct dk_host *h, void *arena, size_t arena_size, uint64_t start_ns);
 
@@ -160,7 +162,12 @@ int dk_host_grant(struct dk_host *h, uint64_t cap);
 /** @brief Revoke capability @p cap (unmaps it). @return DK_OK; DK_E_NOT_FOUND; DK_E_INVAL. */
 int dk_host_revoke(struct dk_host *h, uint64_t cap);
 
-/** @brief Raise interrupt @p irq (device side). @return DK_OK; DK_E_INVAL. */
+/**
+ * @brief Raise interrupt @p irq (device side). Like the kernel's IRQ
+ *        message, a raised line is reported by one wait and not again until
+ *        irq_ack re-arms it; raising it again before then coalesces.
+ * @return DK_OK; DK_E_INVAL.
+ */
 int dk_host_raise_irq(struct dk_host *h, uint32_t irq);
 
 /**

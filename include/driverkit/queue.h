@@ -136,8 +136,8 @@ size_t dk_queue_storage_size(uint32_t capacity);
 /**
  * @brief Initialise a queue over caller storage.
  * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_POW2, OVER_CAP, STORAGE_SMALL,
- *         ZERO_LEN for a zero capacity; OVER_CAP also for an inflight_cap or
- *         QoS depth above capacity, or a completion fence table whose
+ *         ZERO_LEN for a zero capacity; OVER_CAP also for an inflight_cap
+ *         above capacity, a QoS depth above inflight_cap, or a completion fence table whose
  *         max_jump is below capacity); DK_E_NOT_FOUND (BAD_HANDLE: fence
  *         table given without a fence).
  */

@@ -78,6 +78,7 @@ enum dk_reason {
     DK_R_NOT_OWNER = 108,       /**< The object belongs to another client. */
     DK_R_BAD_CLIENT = 109,      /**< The client slot is not registered. */
     DK_R_NOT_INIT = 110,        /**< The object was not initialised (or was finalised). */
+    DK_R_OUT_SMALL = 111,       /**< The caller's output buffer is too small (DK_E_NO_SPACE). */
 
     /* 2xx: submit queue */
     DK_R_RING_FULL = 200,       /**< The ticket window (capacity) is full. */
@@ -142,7 +143,8 @@ enum dk_reason {
     DK_R_OPS_SIZE = 701,        /**< Backend ops struct smaller than required. */
     DK_R_OPS_MISSING = 702,     /**< A mandatory backend op is NULL. */
     DK_R_OPTIONAL_OP = 703,     /**< An optional backend op is NULL. */
-    DK_R_OS_ERROR = 704,        /**< The OS returned an error (see the status). */
+    DK_R_OS_ERROR = 704,        /**< The OS refused: reported with the backend's own status
+                                     (dk_reason_status() gives DK_E_BACKEND as its class). */
     DK_R_CAP_NOT_GRANTED = 705, /**< MMIO capability not held. */
     DK_R_CAP_WINDOW = 706,      /**< Request outside the capability's window. */
 

@@ -128,7 +128,7 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
  *        payload bytes.
  * @param len receives the frame length
  * @return DK_OK; DK_E_INVAL (NULL_ARG, NOT_INIT); DK_E_MALFORMED (as parse);
- *         DK_E_NO_SPACE (OVER_CAP: @p cap too small; nothing written past cap).
+ *         DK_E_NO_SPACE (OUT_SMALL: @p cap too small; nothing is written).
  */
 int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
                    enum dk_reason *why);

@@ -456,11 +456,25 @@ int dk_fence_waiter_remove(struct dk_fence_table *t, uint32_t handle, struct dk_
     return DK_OK;
 }
 
+int dk_wait_progress(const struct dk_backend *be, uint64_t *last, uint32_t *idle)
+{
+    uint64_t now = dk_backend_now(be);
+
+    if (now != *last) {
+        *last = now;
+        *idle = 0;
+        return 1;
+    }
+    return ++*idle <= DK_WAIT_IDLE_WAKEUPS_MAX;
+}
+
 int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, uint64_t target,
                   uint64_t deadline_ns, const struct dk_pump *pump, enum dk_reason *why)
 {
     struct dk_waiter w;
     const struct dk_backend *be;
+    uint64_t last = 0;
+    uint32_t idle = 0;
     int rc, result = DK_E_TIMED_OUT;
 
     rc = dk_fence_check_deadline(t, deadline_ns, why);
@@ -482,6 +496,10 @@ int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, ui
 
         if (dk_backend_now(be) >= deadline_ns)
             break;
+        if (!dk_wait_progress(be, &last, &idle)) {
+            result = DK_E_BACKEND;
+            break;
+        }
         rc = be->ops->wait(be->ctx, deadline_ns, &events);
         if (rc != DK_OK && rc != DK_E_TIMED_OUT) {
             result = rc;

@@ -42,4 +42,10 @@ static inline void dk_zero(void *p, size_t n)
         *b++ = 0;
 }
 
+struct dk_backend;
+
+/* BOUND: count a wait loop's wake-ups while the backend clock stands still;
+ * 0 once DK_WAIT_IDLE_WAKEUPS_MAX is passed (fence.c). */
+int dk_wait_progress(const struct dk_backend *be, uint64_t *last, uint32_t *idle);
+
 #endif /* DRIVERKIT_CORE_INTERNAL_H */

@@ -84,7 +84,8 @@ int dk_waitset_wait(struct dk_waitset *ws, uint16_t client, unsigned mode, uint6
 {
     struct dk_waiter w[DK_WAITSET_MAX];
     const struct dk_backend *be;
-    uint32_t i, n = 0;
+    uint64_t last = 0;
+    uint32_t i, n = 0, idle = 0;
     int rc;
 
     rc = dk_waitset_poll(ws, client, mode, index, why);
@@ -117,6 +118,10 @@ int dk_waitset_wait(struct dk_waitset *ws, uint16_t client, unsigned mode, uint6
             break;
         if (dk_backend_now(be) >= deadline_ns) {
             rc = DK_E_TIMED_OUT;
+            break;
+        }
+        if (!dk_wait_progress(be, &last, &idle)) {
+            rc = DK_E_BACKEND;
             break;
         }
         rc = be->ops->wait(be->ctx, deadline_ns, &events);

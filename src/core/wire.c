@@ -308,7 +308,7 @@ int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
         cmd_bytes += DK_WIRE_CMD_HEADER + f->cmds[i].len;
     total = dk_frame_wire_len(f);
     if (total > cap)
-        return dk_reject(why, DK_R_OVER_CAP, DK_E_NO_SPACE);
+        return dk_reject(why, DK_R_OUT_SMALL, DK_E_NO_SPACE);
     dk_put32(p, DK_WIRE_MAGIC);
     p[4] = DK_WIRE_MAJOR;
     p[5] = f->minor; /* a newer minor's frame re-encodes as it came */

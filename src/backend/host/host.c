@@ -51,6 +51,15 @@ static void dk_host_fire(struct dk_host *h, int idx)
     ev.fn(ev.arg, h);
 }
 
+/* Report bound, pending interrupts not reported yet; mark them reported. */
+static int dk_host_irq_news(struct dk_host *h)
+{
+    uint32_t news = h->irq_pending & h->irq_bound & ~h->irq_delivered;
+
+    h->irq_delivered |= news;
+    return news != 0;
+}
+
 static int dk_host_op_wait(void *ctx, uint64_t deadline_ns, uint32_t *events)
 {
     struct dk_host *h = dk_host_of(ctx);
@@ -60,14 +69,16 @@ static int dk_host_op_wait(void *ctx, uint64_t deadline_ns, uint32_t *events)
         return DK_E_INVAL;
     h->stats.waits++;
     *events = 0;
-    if (h->irq_pending & h->irq_bound) {
+    /* An interrupt is reported once, then not again until acknowledged, so
+     * a waiter that never acks cannot make wait return at once for ever. */
+    if (dk_host_irq_news(h)) {
         *events = DK_EVENT_IRQ;
         return DK_OK;
     }
     idx = dk_host_next_event(h, deadline_ns);
     if (idx >= 0) {
         dk_host_fire(h, idx);
-        *events = DK_EVENT_TIMER | ((h->irq_pending & h->irq_bound) ? DK_EVENT_IRQ : 0u);
+        *events = DK_EVENT_TIMER | (dk_host_irq_news(h) ? DK_EVENT_IRQ : 0u);
         return DK_OK;
     }
     if (h->now < deadline_ns)
@@ -322,6 +333,7 @@ static int dk_host_op_irq_ack(void *ctx, uint32_t irq)
     if (irq >= DK_HOST_IRQS || (h->irq_bound & (1u << irq)) == 0)
         return dk_status_from_nx(-DK_NX_ENOENT);
     h->irq_pending &= ~(1u << irq);
+    h->irq_delivered &= ~(1u << irq);
     return DK_OK;
 }
 
