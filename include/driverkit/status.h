@@ -143,8 +143,7 @@ enum dk_reason {
     DK_R_OPS_SIZE = 701,        /**< Backend ops struct smaller than required. */
     DK_R_OPS_MISSING = 702,     /**< A mandatory backend op is NULL. */
     DK_R_OPTIONAL_OP = 703,     /**< An optional backend op is NULL. */
-    DK_R_OS_ERROR = 704,        /**< The OS refused: reported with the backend's own status
-                                     (dk_reason_status() gives DK_E_BACKEND as its class). */
+    DK_R_OS_ERROR = 704,        /**< The OS refused; comes with the backend's own status. */
     DK_R_CAP_NOT_GRANTED = 705, /**< MMIO capability not held. */
     DK_R_CAP_WINDOW = 706,      /**< Request outside the capability's window. */
 
