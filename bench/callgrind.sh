@@ -100,3 +100,29 @@ if [[ -n ${per_op[ck_pair]:-} ]]; then
 else
     echo "ck_pair: skipped: the bench was built without Concurrency Kit"
 fi
+
+# Wire frames: instructions to parse and validate the typical 992-byte frame
+# (bench_wire), next to a memcpy of the same bytes, by the same difference
+# method. The wire bench sits beside bench_core.
+wire=${bin%/*}/bench_wire
+if [[ -x $wire ]]; then
+    declare -A wire_ir
+    for mode in parse copy; do
+        ir=()
+        for n in "$iter1" "$iter2"; do
+            cg="$out/wire_$mode.$n.out"
+            flag=()
+            [[ $mode == copy ]] && flag=(--copy)
+            (set -x; valgrind --tool=callgrind --callgrind-out-file="$cg" "$wire" \
+                --callgrind="$n" "${flag[@]}") >/dev/null 2>>"$out/wire.log" || {
+                echo "callgrind.sh: bench_wire ($mode) failed" >&2; exit 1; }
+            ir+=("$(total_ir "$cg")")
+        done
+        wire_ir[$mode]=$(awk -v a="${ir[0]}" -v b="${ir[1]}" -v n="$((iter2 - iter1))" \
+            'BEGIN { printf "%.1f", (b - a) / n }')
+    done
+    echo "wire: dk_wire_parse ${wire_ir[parse]} instructions per 992-byte frame;" \
+         "memcpy of the same bytes ${wire_ir[copy]}"
+else
+    echo "wire: skipped: $wire not built"
+fi
