@@ -95,6 +95,7 @@ struct dk_host {
     uint32_t irq_pending;
     uint32_t irq_bound;
     uint32_t irq_delivered; /**< reported by wait, not yet acknowledged */
+    uint32_t dma_hint;      /**< VMO index dk_host_dma_ptr tries first */
     struct dk_host_stats stats;
     struct dk_host_vmo vmos[DK_HOST_VMOS_MAX];
     struct dk_host_event events[DK_HOST_EVENTS_MAX];
@@ -155,6 +156,13 @@ int dk_host_cancel(struct dk_host *h, uint32_t id);
  */
 int dk_host_window_add(struct dk_host *h, uint64_t cap, uint64_t phys, uint64_t len, uint32_t irq,
                        const struct dk_host_mmio_ops *ops, void *dev);
+
+/**
+ * @brief Unregister the window of capability @p cap (a simulated device is
+ *        going away); its register addresses fault from now on.
+ * @return DK_OK; DK_E_NOT_FOUND; DK_E_INVAL.
+ */
+int dk_host_window_remove(struct dk_host *h, uint64_t cap);
 
 /** @brief Grant the driver capability @p cap. @return DK_OK; DK_E_NOT_FOUND; DK_E_INVAL. */
 int dk_host_grant(struct dk_host *h, uint64_t cap);

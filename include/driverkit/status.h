@@ -147,6 +147,35 @@ enum dk_reason {
     DK_R_CAP_NOT_GRANTED = 705, /**< MMIO capability not held. */
     DK_R_CAP_WINDOW = 706,      /**< Request outside the capability's window. */
 
+    /* 8xx: virtio (device or transport answers); see include/driverkit/virtio.h */
+    DK_R_VIRTIO_MAGIC = 800,         /**< MagicValue is not "virt" (DK_E_NOT_FOUND). */
+    DK_R_VIRTIO_VERSION = 801,       /**< Version is neither 1 nor 2 (DK_E_UNSUPPORTED). */
+    DK_R_VIRTIO_NO_DEVICE = 802,     /**< DeviceID 0: an empty slot (DK_E_NOT_FOUND). */
+    DK_R_VIRTIO_WRONG_DEVICE = 803,  /**< Not the device class asked for (DK_E_NOT_FOUND). */
+    DK_R_VIRTIO_RESET_TIMEOUT = 804, /**< Status did not read 0 after reset (DK_E_DEVICE). */
+    DK_R_VIRTIO_NO_VERSION_1 = 805,  /**< Modern device without VERSION_1 (DK_E_DEVICE). */
+    DK_R_VIRTIO_FEATURES_REFUSED = 806, /**< FEATURES_OK did not stick (DK_E_DEVICE). */
+    DK_R_VIRTIO_NO_QUEUE = 807,      /**< QueueNumMax 0 or queue already live (DK_E_DEVICE). */
+    DK_R_VIRTIO_CONFIG_UNSTABLE = 808, /**< Config kept changing across reads (DK_E_DEVICE). */
+    DK_R_VIRTIO_USED_IDX = 809,      /**< used->idx advanced by more than the queue size (DK_E_DEVICE). */
+    DK_R_VIRTIO_USED_ID = 810,       /**< A used id >= queue size (DK_E_DEVICE). */
+    DK_R_VIRTIO_USED_STALE = 811,    /**< A used id that is not an outstanding head (DK_E_DEVICE). */
+    DK_R_VIRTIO_USED_LEN = 812,      /**< A used length over the posted writable bytes (DK_E_DEVICE). */
+    DK_R_VIRTIO_NEEDS_RESET = 813,   /**< The device set DEVICE_NEEDS_RESET (DK_E_DEVICE). */
+    DK_R_VIRTIO_RING_FULL = 814,     /**< Not enough free descriptors (DK_E_QUEUE_FULL). */
+    DK_R_VIRTIO_FAULTED = 815,       /**< The queue was faulted; reset it first (DK_E_FAULTED). */
+    DK_R_VIRTIO_BLK_RANGE = 816,     /**< Sectors past the device's capacity (DK_E_RANGE). */
+    DK_R_VIRTIO_BLK_ALIGN = 817,     /**< Data not a multiple of 512 bytes, or a bad GET_ID/FLUSH shape (DK_E_INVAL). */
+    DK_R_VIRTIO_BLK_SEGS = 818,      /**< More segments than seg_max, or one over size_max (DK_E_INVAL). */
+    DK_R_VIRTIO_READ_ONLY = 819,     /**< A write to a read-only device (DK_E_DENIED). */
+
+    /* 9xx: device service (include/driverkit/service.h) */
+    DK_R_SVC_OPCODE = 900,   /**< A command this device class does not run (DK_E_UNSUPPORTED). */
+    DK_R_SVC_PAYLOAD = 901,  /**< A command payload of the wrong size or with reserved bits (DK_E_MALFORMED). */
+    DK_R_SVC_BUF_REF = 902,  /**< A buf_ref past the frame's buffer refs (DK_E_INVAL). */
+    DK_R_SVC_ACCESS = 903,   /**< A buffer ref whose access does not fit the command (DK_E_DENIED). */
+    DK_R_SVC_LENGTH = 904,   /**< Lengths that do not fit the command or device (DK_E_INVAL). */
+
     /* 10xx: wire frames (docs/wire.md); all reported with DK_E_MALFORMED */
     DK_R_WIRE_TRUNCATED = 1000,    /**< Fewer bytes than the header or total_len needs. */
     DK_R_WIRE_BAD_MAGIC = 1001,

@@ -485,6 +485,19 @@ int dk_host_window_add(struct dk_host *h, uint64_t cap, uint64_t phys, uint64_t 
     return DK_E_NO_SPACE;
 }
 
+int dk_host_window_remove(struct dk_host *h, uint64_t cap)
+{
+    struct dk_host_window *w;
+
+    if (!dk_host_ok(h))
+        return DK_E_INVAL;
+    w = dk_host_window_by_cap(h, cap);
+    if (w == NULL)
+        return DK_E_NOT_FOUND;
+    memset(w, 0, sizeof(*w));
+    return DK_OK;
+}
+
 int dk_host_grant(struct dk_host *h, uint64_t cap)
 {
     struct dk_host_window *w;
@@ -521,6 +534,12 @@ int dk_host_raise_irq(struct dk_host *h, uint32_t irq)
     return DK_OK;
 }
 
+/* Is [off, off + len) inside live VMO @v? */
+static int dk_host_vmo_holds(const struct dk_host_vmo *v, uint64_t off, uint64_t len)
+{
+    return v->live && off >= v->off && off - v->off < v->len && len <= v->len - (off - v->off);
+}
+
 void *dk_host_dma_ptr(struct dk_host *h, uint64_t dma, uint64_t len)
 {
     unsigned i;
@@ -528,11 +547,15 @@ void *dk_host_dma_ptr(struct dk_host *h, uint64_t dma, uint64_t len)
     if (!dk_host_ok(h) || dma < DK_HOST_DMA_BASE || len == 0)
         return NULL;
     dma -= DK_HOST_DMA_BASE;
-    /* SECURITY: a device may only touch memory inside one live VMO. */
+    /* SECURITY: a device may only touch memory inside one live VMO. The
+     * VMO that answered last is tried first (a device works on a few). */
+    if (h->dma_hint < DK_HOST_VMOS_MAX && dk_host_vmo_holds(&h->vmos[h->dma_hint], dma, len))
+        return h->arena + dma;
     for (i = 0; i < DK_HOST_VMOS_MAX; i++) {
-        const struct dk_host_vmo *v = &h->vmos[i];
-        if (v->live && dma >= v->off && dma - v->off < v->len && len <= v->len - (dma - v->off))
+        if (dk_host_vmo_holds(&h->vmos[i], dma, len)) {
+            h->dma_hint = i;
             return h->arena + dma;
+        }
     }
     return NULL;
 }

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared by the simulated virtio devices (sim_*.c), device role only:
+ * sim_mmio.c owns the register file, sim_vq.c the split virtqueues,
+ * sim_dev.c the device classes, sim_log.c the event log.
+ */
+#ifndef DK_SIM_INTERNAL_H
+#define DK_SIM_INTERNAL_H
+
+#include <driverkit/host_sim.h>
+
+#include <stdatomic.h>
+
+/* Driver memory may be unaligned (a buggy driver's), so rings and headers
+ * are read and written a byte at a time; all of them are little-endian. */
+static inline uint16_t dk_sim_ld16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t dk_sim_ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t dk_sim_ld64(const uint8_t *p)
+{
+    return (uint64_t)dk_sim_ld32(p) | (uint64_t)dk_sim_ld32(p + 4) << 32;
+}
+
+static inline void dk_sim_st16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void dk_sim_st32(uint8_t *p, uint32_t v)
+{
+    dk_sim_st16(p, (uint16_t)v);
+    dk_sim_st16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* splitmix64: one 64-bit state, full period, no library. */
+static inline uint64_t dk_sim_mix(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static inline int dk_sim_has(const struct dk_sim_dev *d, unsigned bit)
+{
+    return (int)((d->driver_features >> bit) & 1u);
+}
+
+static inline void dk_sim_violation(struct dk_sim_dev *d)
+{
+    d->stats.protocol_violations++;
+}
+
+/* The device takes and completes requests only while this holds. */
+static inline int dk_sim_live(const struct dk_sim_dev *d)
+{
+    uint32_t s = d->status;
+
+    if ((s & DK_VIRTIO_S_DRIVER_OK) == 0 || (s & (DK_VIRTIO_S_NEEDS_RESET | DK_VIRTIO_S_FAILED)))
+        return 0;
+    return d->version == 1 || (s & DK_VIRTIO_S_FEATURES_OK) != 0;
+}
+
+/* Byte sizes of the three split-ring areas (virtio 2.7), event fields included. */
+static inline uint64_t dk_sim_desc_bytes(uint32_t num)
+{
+    return 16ull * num;
+}
+
+static inline uint64_t dk_sim_avail_bytes(uint32_t num)
+{
+    return 6ull + 2ull * num;
+}
+
+static inline uint64_t dk_sim_used_bytes(uint32_t num)
+{
+    return 6ull + 8ull * num;
+}
+
+/* sim_mmio.c */
+extern const struct dk_host_mmio_ops dk_sim_mmio_ops;
+void dk_sim_reset(struct dk_sim_dev *d);
+void dk_sim_interrupt(struct dk_sim_dev *d, uint32_t bits);
+
+/* sim_vq.c */
+void dk_sim_vq_notify(struct dk_sim_dev *d, uint32_t queue);
+void dk_sim_vq_stop(struct dk_sim_dev *d, struct dk_sim_queue *q);
+void dk_sim_vq_cancel(struct dk_sim_dev *d);
+void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t why, uint32_t id);
+uint8_t *dk_sim_locate(struct dk_sim_dev *d, const struct dk_sim_req *r, int write, uint64_t off,
+                       uint64_t *rem);
+int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, void *dst,
+                uint64_t n);
+int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, const void *src,
+                 uint64_t n);
+
+/* sim_dev.c: per-class request handling and config space. */
+uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r);
+int dk_sim_dev_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, uint32_t *used_len,
+                    uint8_t *status);
+uint32_t dk_sim_config_read(struct dk_sim_dev *d, uint64_t off, unsigned width);
+
+/* sim_log.c */
+void dk_sim_log_put(struct dk_sim_dev *d, unsigned kind, uint32_t queue, uint32_t id, uint32_t len,
+                    uint32_t status, uint64_t extra);
+void dk_sim_log_complete(struct dk_sim_dev *d, uint32_t queue, const struct dk_sim_req *r,
+                         uint32_t id, uint32_t len, uint32_t status);
+int dk_sim_replay_find(struct dk_sim_dev *d, uint32_t req, uint64_t *lat, uint64_t *seed);
+
+#endif /* DK_SIM_INTERNAL_H */

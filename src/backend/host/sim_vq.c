@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Device side of the split virtqueue (virtio 2.7): take available chains on
+ * QueueNotify, complete them on the virtual clock, write used elements and
+ * decide on used-buffer notifications. Device role only.
+ *
+ * SECURITY: every ring and buffer address goes through dk_host_dma_ptr(),
+ * again at each use, since a VMO can go away between two uses. A chain is
+ * walked and translated completely before any of its memory is touched; a
+ * driver error stops the queue with DEVICE_NEEDS_RESET (virtio 2.1.2)
+ * instead of guessing. The device writes only writable descriptors and the
+ * used ring (used elements, used->idx and, with EVENT_IDX, avail_event).
+ *
+ * ORDERING: the device runs on the driver's thread inside MMIO callbacks
+ * and clock events, so the fences below order nothing across CPUs; they
+ * mark the virtio ordering points and stop the compiler from moving ring
+ * accesses across them.
+ */
+#include "sim_internal.h"
+
+#include <string.h>
+
+/* Appendix A of the virtio specification. */
+static int dk_sim_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t)(new_idx - event - 1u) < (uint16_t)(new_idx - old);
+}
+
+static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head)
+{
+    struct dk_sim_req *r = &q->req[head];
+    uint16_t at = q->last;
+
+    /* Ordered by due time; at equal times by request number, which only
+     * grows, so a newcomer goes after every equal one. BOUND: pending
+     * requests <= queue size. Constant latency makes this O(1). */
+    while (at != DK_SIM_NIL && q->req[at].due > r->due)
+        at = q->req[at].prev;
+    r->prev = at;
+    r->next = at == DK_SIM_NIL ? q->first : q->req[at].next;
+    if (r->next != DK_SIM_NIL)
+        q->req[r->next].prev = head;
+    else
+        q->last = head;
+    if (at != DK_SIM_NIL)
+        q->req[at].next = head;
+    else
+        q->first = head;
+}
+
+static void dk_sim_list_remove(struct dk_sim_queue *q, uint16_t head)
+{
+    struct dk_sim_req *r = &q->req[head];
+
+    if (r->prev != DK_SIM_NIL)
+        q->req[r->prev].next = r->next;
+    else
+        q->first = r->next;
+    if (r->next != DK_SIM_NIL)
+        q->req[r->next].prev = r->prev;
+    else
+        q->last = r->prev;
+    r->live = 0;
+    q->pending--;
+}
+
+static void dk_sim_fire(void *arg, struct dk_host *h);
+
+/* Keep exactly one host event, at the earliest pending completion. */
+static void dk_sim_arm(struct dk_sim_dev *d)
+{
+    uint64_t at = UINT64_MAX, now = dk_host_now(d->host);
+    uint32_t id;
+    unsigned i;
+
+    for (i = 0; i < DK_SIM_QUEUES; i++)
+        if (d->q[i].first != DK_SIM_NIL && d->q[i].req[d->q[i].first].due < at)
+            at = d->q[i].req[d->q[i].first].due;
+    if (at == UINT64_MAX || d->stalled) {
+        dk_sim_vq_cancel(d);
+        return;
+    }
+    if (at < now)
+        at = now;
+    if (d->ev_id != 0 && d->ev_at == at)
+        return;
+    dk_sim_vq_cancel(d);
+    if (dk_host_schedule(d->host, at, dk_sim_fire, d, &id) != DK_OK) {
+        d->stats.sched_failures++;
+        return;
+    }
+    d->ev_id = id;
+    d->ev_at = at;
+}
+
+void dk_sim_vq_cancel(struct dk_sim_dev *d)
+{
+    if (d->ev_id != 0)
+        (void)dk_host_cancel(d->host, d->ev_id);
+    d->ev_id = 0;
+    d->ev_at = 0;
+}
+
+/* Forget every request of @q: they are never completed. */
+void dk_sim_vq_stop(struct dk_sim_dev *d, struct dk_sim_queue *q)
+{
+    while (q->first != DK_SIM_NIL)
+        dk_sim_list_remove(q, q->first);
+    dk_sim_arm(d);
+}
+
+void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t why, uint32_t id)
+{
+    d->last_driver_fault = why;
+    d->stats.driver_faults++;
+    dk_sim_log_put(d, DK_SIM_LOG_DRIVER_FAULT, (uint32_t)(q - d->q), id, 0, 0, why);
+    q->broken = 1;
+    dk_sim_vq_stop(d, q);
+    if (!(d->status & DK_VIRTIO_S_NEEDS_RESET)) {
+        d->status |= DK_VIRTIO_S_NEEDS_RESET;
+        dk_sim_interrupt(d, DK_VIRTIO_INT_CONFIG);
+    }
+}
+
+static uint32_t dk_sim_add_seg(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t addr,
+                               uint32_t len, uint16_t flags)
+{
+    int write = (flags & DK_VRING_DESC_F_WRITE) != 0;
+    struct dk_sim_seg *s;
+
+    if (len == 0)
+        return DK_SIM_DF_ZERO_LEN;
+    if (r->nseg == DK_VIRTQ_CHAIN_MAX)
+        return DK_SIM_DF_CHAIN_LONG;
+    /* virtio 2.7.4.2: readable buffers come before writable ones. */
+    if (!write && r->nseg > r->nread)
+        return DK_SIM_DF_ORDER;
+    if (dk_host_dma_ptr(d->host, addr, len) == NULL)
+        return DK_SIM_DF_DESC_DMA;
+    s = &r->seg[r->nseg++];
+    s->addr = addr;
+    s->len = len;
+    s->write = (uint32_t)write;
+    if (write) {
+        r->writable += len;
+    } else {
+        r->nread++;
+        r->readable += len;
+    }
+    return DK_SIM_DF_NONE;
+}
+
+/* One level of indirection (virtio 2.7.5.3): the table's entries follow
+ * `next` inside the table, and none may be indirect itself. */
+static uint32_t dk_sim_walk_indirect(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t addr,
+                                     uint32_t len)
+{
+    const uint8_t *tbl;
+    uint32_t seen = 0, n, j = 0, why;
+
+    if (len == 0 || (len & 15u) != 0)
+        return DK_SIM_DF_INDIRECT;
+    n = len / 16u;
+    if (n > DK_VIRTQ_CHAIN_MAX)
+        return DK_SIM_DF_CHAIN_LONG;
+    tbl = dk_host_dma_ptr(d->host, addr, len);
+    if (tbl == NULL)
+        return DK_SIM_DF_DESC_DMA;
+    for (;;) {
+        const uint8_t *p;
+        uint16_t flags;
+
+        if (j >= n)
+            return DK_SIM_DF_DESC_RANGE;
+        if (seen & (1u << j))
+            return DK_SIM_DF_LOOP;
+        seen |= 1u << j;
+        p = tbl + 16u * j;
+        flags = dk_sim_ld16(p + 12);
+        if (flags & DK_VRING_DESC_F_INDIRECT)
+            return DK_SIM_DF_INDIRECT;
+        why = dk_sim_add_seg(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8), flags);
+        if (why != DK_SIM_DF_NONE || !(flags & DK_VRING_DESC_F_NEXT))
+            return why;
+        j = dk_sim_ld16(p + 14);
+    }
+}
+
+/* BOUND: each descriptor of the table is visited at most once (a repeat is
+ * a loop), and a chain holds at most DK_VIRTQ_CHAIN_MAX buffers. */
+static uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
+                            uint16_t head, struct dk_sim_req *r)
+{
+    uint32_t seen[DK_VIRTQ_SIZE_MAX / 32u];
+    uint32_t i = head, why;
+
+    memset(seen, 0, sizeof seen);
+    r->nseg = 0;
+    r->nread = 0;
+    r->readable = 0;
+    r->writable = 0;
+    for (;;) {
+        const uint8_t *p;
+        uint16_t flags;
+
+        if (i >= q->num)
+            return DK_SIM_DF_DESC_RANGE;
+        if (seen[i / 32u] & (1u << (i % 32u)))
+            return DK_SIM_DF_LOOP;
+        seen[i / 32u] |= 1u << (i % 32u);
+        p = desc + 16u * i;
+        flags = dk_sim_ld16(p + 12);
+        if (flags & DK_VRING_DESC_F_INDIRECT) {
+            /* The table ends the chain: INDIRECT with NEXT is illegal. */
+            if (!dk_sim_has(d, DK_VIRTIO_F_INDIRECT_DESC) || (flags & DK_VRING_DESC_F_NEXT))
+                return DK_SIM_DF_INDIRECT;
+            return dk_sim_walk_indirect(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8));
+        }
+        why = dk_sim_add_seg(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8), flags);
+        if (why != DK_SIM_DF_NONE || !(flags & DK_VRING_DESC_F_NEXT))
+            return why;
+        i = dk_sim_ld16(p + 14);
+    }
+}
+
+/* Latency and rng seed of a newly taken request. Both are drawn from the
+ * generator even in replay, so the generator stays in step with the
+ * recorded run; the replayed values then override them. */
+static void dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r)
+{
+    uint64_t jit = dk_sim_mix(&d->prng), lat, seed;
+
+    r->rng_seed = dk_sim_mix(&d->prng);
+    lat = d->latency + (d->jitter != 0 ? jit % (d->jitter + 1u) : 0u);
+    if (d->replay != NULL) {
+        if (dk_sim_replay_find(d, r->req, &lat, &seed) == 0) {
+            r->rng_seed = seed;
+            d->stats.replay_hits++;
+        } else {
+            d->stats.replay_misses++;
+        }
+    }
+    r->due = r->start + lat;
+}
+
+static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t qi)
+{
+    const uint8_t *desc = dk_host_dma_ptr(d->host, q->desc, dk_sim_desc_bytes(q->num));
+    const uint8_t *avail = dk_host_dma_ptr(d->host, q->driver, dk_sim_avail_bytes(q->num));
+    uint8_t *used = dk_host_dma_ptr(d->host, q->device, dk_sim_used_bytes(q->num));
+    uint16_t aidx, taken = 0;
+    uint64_t now = dk_host_now(d->host);
+
+    if (desc == NULL || avail == NULL || used == NULL) {
+        dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
+        return;
+    }
+    aidx = dk_sim_ld16(avail + 2);
+    /* ORDERING: acquire after reading avail->idx; pairs with the driver's
+     * write barrier between filling ring slots and storing avail->idx. */
+    atomic_thread_fence(memory_order_acquire);
+    if ((uint16_t)(aidx - q->last_avail) > q->num) {
+        dk_sim_driver_fault(d, q, DK_SIM_DF_AVAIL_JUMP, aidx);
+        return;
+    }
+    while (q->last_avail != aidx) {
+        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (q->last_avail & (q->num - 1u)));
+        struct dk_sim_req *r;
+        uint32_t why;
+
+        if (head >= q->num) {
+            dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_RANGE, head);
+            return;
+        }
+        r = &q->req[head];
+        if (r->live) {
+            dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_BUSY, head);
+            return;
+        }
+        why = dk_sim_walk(d, q, desc, head, r);
+        if (why == DK_SIM_DF_NONE)
+            why = dk_sim_dev_shape(d, r);
+        if (why != DK_SIM_DF_NONE) {
+            dk_sim_driver_fault(d, q, why, head);
+            return;
+        }
+        r->live = 1;
+        r->req = d->req_seq++;
+        r->start = now;
+        dk_sim_timing(d, r);
+        dk_sim_list_insert(q, head);
+        q->pending++;
+        d->stats.requests++;
+        q->last_avail++;
+        taken++;
+    }
+    if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX)) {
+        /* avail_event: notify us again at the next new entry. ORDERING:
+         * release; the driver reads it after its full barrier that follows
+         * the avail->idx store. */
+        atomic_thread_fence(memory_order_release);
+        dk_sim_st16(used + 4 + 8u * q->num, q->last_avail);
+    }
+    dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, taken, 0, aidx);
+    dk_sim_arm(d);
+}
+
+void dk_sim_vq_notify(struct dk_sim_dev *d, uint32_t queue)
+{
+    struct dk_sim_queue *q = queue < DK_SIM_QUEUES ? &d->q[queue] : NULL;
+
+    d->stats.notifies++;
+    /* virtio 3.1.1: no notification before DRIVER_OK. */
+    if (q == NULL || !(d->status & DK_VIRTIO_S_DRIVER_OK) || !q->ready)
+        dk_sim_violation(d);
+    if (q == NULL || !dk_sim_live(d) || !q->ready || q->broken || d->stalled) {
+        d->stats.notifies_ignored++;
+        dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, queue, 0, 0, 1, 0);
+        return;
+    }
+    dk_sim_take(d, q, queue);
+}
+
+/* Is @head in the available ring but not taken yet? The driver counts such
+ * heads as in flight too. */
+static int dk_sim_in_avail(const struct dk_sim_queue *q, const uint8_t *avail, uint16_t head)
+{
+    uint16_t aidx = dk_sim_ld16(avail + 2), i, n = (uint16_t)(aidx - q->last_avail);
+
+    if (n > q->num)
+        n = (uint16_t)q->num;
+    for (i = 0; i < n; i++)
+        if (dk_sim_ld16(avail + 4 + 2u * ((q->last_avail + i) & (q->num - 1u))) == head)
+            return 1;
+    return 0;
+}
+
+/* An id the driver cannot have outstanding: the head completed last if it
+ * has not been reposted, else the lowest index that is no head in flight
+ * (a chain's inner descriptor qualifies), else one past the ring. */
+static uint32_t dk_sim_stray_id(const struct dk_sim_queue *q, const uint8_t *avail)
+{
+    uint32_t i;
+
+    if (q->have_done && !q->req[q->last_done].live && !dk_sim_in_avail(q, avail, q->last_done))
+        return q->last_done;
+    for (i = 0; i < q->num; i++)
+        if (!q->req[i].live && !dk_sim_in_avail(q, avail, (uint16_t)i))
+            return i;
+    return q->num;
+}
+
+/* The armed fault that hits this completion, if its turn has come. */
+static uint32_t dk_sim_fault_due(struct dk_sim_dev *d)
+{
+    uint32_t f = d->fault;
+
+    if (f == DK_SIM_FAULT_NONE || f == DK_SIM_FAULT_CONFIG_TEAR)
+        return DK_SIM_FAULT_NONE;
+    if (d->fault_after > 0) {
+        d->fault_after--;
+        return DK_SIM_FAULT_NONE;
+    }
+    d->fault = DK_SIM_FAULT_NONE;
+    d->stats.faults_injected++;
+    return f;
+}
+
+static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
+{
+    struct dk_sim_queue *q = &d->q[qi];
+    uint8_t *used, *avail;
+    uint16_t old;
+    uint32_t f = DK_SIM_FAULT_NONE;
+    int any = 0;
+
+    if (q->first == DK_SIM_NIL || q->req[q->first].due > now)
+        return;
+    used = dk_host_dma_ptr(d->host, q->device, dk_sim_used_bytes(q->num));
+    avail = dk_host_dma_ptr(d->host, q->driver, dk_sim_avail_bytes(q->num));
+    if (used == NULL || avail == NULL) {
+        dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
+        return;
+    }
+    old = q->used_idx;
+    while (q->first != DK_SIM_NIL && q->req[q->first].due <= now) {
+        uint16_t head = q->first;
+        struct dk_sim_req *r = &q->req[head];
+        uint32_t id = head, len;
+        uint8_t status;
+        uint8_t *elem;
+
+        f = dk_sim_fault_due(d);
+        if (f == DK_SIM_FAULT_STALL || f == DK_SIM_FAULT_NEEDS_RESET) {
+            dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, head, 0, 0, f);
+            break;
+        }
+        if (dk_sim_dev_exec(d, r, f == DK_SIM_FAULT_ERROR_STATUS, &len, &status) != 0) {
+            dk_sim_driver_fault(d, q, DK_SIM_DF_BUF_GONE, head);
+            return;
+        }
+        if (f == DK_SIM_FAULT_USED_ID_RANGE)
+            id = q->num + head;
+        else if (f == DK_SIM_FAULT_USED_ID_NOT_INFLIGHT)
+            id = dk_sim_stray_id(q, avail);
+        else if (f == DK_SIM_FAULT_USED_LEN_TOO_BIG)
+            len = r->writable >= UINT32_MAX ? UINT32_MAX : (uint32_t)r->writable + 1u;
+        if (f != DK_SIM_FAULT_NONE)
+            dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, id, len, status, f);
+        elem = used + 4 + 8u * (q->used_idx & (q->num - 1u));
+        dk_sim_st32(elem, id);
+        dk_sim_st32(elem + 4, len);
+        q->used_idx++;
+        if (f == DK_SIM_FAULT_USED_IDX_JUMP)
+            q->used_idx = (uint16_t)(q->used_idx + q->num);
+        /* ORDERING: release; the used element (and the data written by
+         * exec) before used->idx. Pairs with the driver's read barrier
+         * after it loads used->idx. */
+        atomic_thread_fence(memory_order_release);
+        dk_sim_st16(used + 2, q->used_idx);
+        dk_sim_log_complete(d, qi, r, id, len, status);
+        d->stats.completions++;
+        q->last_done = head;
+        q->have_done = 1;
+        dk_sim_list_remove(q, head);
+        any = 1;
+        f = DK_SIM_FAULT_NONE;
+    }
+    if (any) {
+        int notify;
+
+        /* ORDERING: full barrier between the used->idx store and reading
+         * the driver's suppression fields (virtio 2.7.10). */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX))
+            notify = dk_sim_need_event(dk_sim_ld16(avail + 4 + 2u * q->num), q->used_idx, old);
+        else
+            notify = !(dk_sim_ld16(avail) & DK_VRING_AVAIL_F_NO_INTERRUPT);
+        if (notify)
+            dk_sim_interrupt(d, DK_VIRTIO_INT_VRING);
+    }
+    if (f == DK_SIM_FAULT_STALL) {
+        d->stalled = 1;
+    } else if (f == DK_SIM_FAULT_NEEDS_RESET) {
+        unsigned i;
+
+        d->status |= DK_VIRTIO_S_NEEDS_RESET;
+        for (i = 0; i < DK_SIM_QUEUES; i++)
+            dk_sim_vq_stop(d, &d->q[i]);
+        dk_sim_interrupt(d, DK_VIRTIO_INT_CONFIG);
+    }
+}
+
+static void dk_sim_fire(void *arg, struct dk_host *h)
+{
+    struct dk_sim_dev *d = (struct dk_sim_dev *)arg;
+    uint64_t now = dk_host_now(h);
+    unsigned i;
+
+    /* The host freed the event's slot before calling us. */
+    d->ev_id = 0;
+    d->ev_at = 0;
+    if (d->magic != DK_SIM_MAGIC)
+        return;
+    for (i = 0; i < DK_SIM_QUEUES; i++) {
+        struct dk_sim_queue *q = &d->q[i];
+
+        if (d->stalled)
+            break;
+        if (!dk_sim_live(d) || !q->ready || q->broken)
+            dk_sim_vq_stop(d, q);
+        else
+            dk_sim_complete_due(d, i, now);
+    }
+    dk_sim_arm(d);
+}
+
+uint8_t *dk_sim_locate(struct dk_sim_dev *d, const struct dk_sim_req *r, int write, uint64_t off,
+                       uint64_t *rem)
+{
+    unsigned i = write ? r->nread : 0u, end = write ? r->nseg : r->nread;
+
+    for (; i < end; i++) {
+        const struct dk_sim_seg *s = &r->seg[i];
+
+        if (off < s->len) {
+            *rem = s->len - off;
+            return dk_host_dma_ptr(d->host, s->addr + off, *rem);
+        }
+        off -= s->len;
+    }
+    return NULL;
+}
+
+int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, void *dst,
+                uint64_t n)
+{
+    uint8_t *out = (uint8_t *)dst;
+
+    while (n > 0) {
+        uint64_t rem;
+        const uint8_t *p = dk_sim_locate(d, r, 0, off, &rem);
+
+        if (p == NULL)
+            return -1;
+        if (rem > n)
+            rem = n;
+        memcpy(out, p, (size_t)rem);
+        out += rem;
+        off += rem;
+        n -= rem;
+    }
+    return 0;
+}
+
+int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, const void *src,
+                 uint64_t n)
+{
+    const uint8_t *in = (const uint8_t *)src;
+
+    while (n > 0) {
+        uint64_t rem;
+        uint8_t *p = dk_sim_locate(d, r, 1, off, &rem);
+
+        if (p == NULL)
+            return -1;
+        if (rem > n)
+            rem = n;
+        memcpy(p, in, (size_t)rem);
+        in += rem;
+        off += rem;
+        n -= rem;
+    }
+    return 0;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-blk on the generic transport: request checks against the device's
+ * capacity and segment limits, header and status in DMA memory this shim
+ * owns, and a status byte that is not believed unless the device set it.
+ */
+#include "vio_internal.h"
+
+#define DK_VBLK_S_OK 0u
+#define DK_VBLK_S_IOERR 1u
+#define DK_VBLK_S_UNSUPP 2u
+#define DK_VBLK_S_UNSET 0xffu
+
+size_t dk_vblk_storage_size(uint16_t size)
+{
+    return dk_virtq_storage_size(size);
+}
+
+int dk_vblk_init(struct dk_vblk *b, const struct dk_backend *be, uint64_t cap, uint16_t qsize,
+                 void *storage, size_t storage_size, enum dk_reason *why)
+{
+    const uint64_t wanted = (1ull << DK_VBLK_F_SIZE_MAX) | (1ull << DK_VBLK_F_SEG_MAX) |
+                            (1ull << DK_VBLK_F_RO) | (1ull << DK_VBLK_F_BLK_SIZE) |
+                            (1ull << DK_VIRTIO_F_INDIRECT_DESC) | (1ull << DK_VIRTIO_F_EVENT_IDX);
+    uint32_t v;
+    void *va;
+    int rc;
+
+    if (b == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    /* Bringing a device up again (after a reset) releases the previous
+     * request area first, so recoveries do not leak VMOs. */
+    (void)dk_vblk_fini(b);
+    /* FLUSH is not negotiated: without FLUSH or CONFIG_WCE the device is
+     * writethrough, and this shim sends no FLUSH it did not negotiate. */
+    rc = dk_vio_start(&b->dev, be, cap, DK_VIRTIO_ID_BLOCK, wanted, why);
+    if (rc != DK_OK)
+        return rc;
+    rc = dk_virtio_config_read64(&b->dev, 0, &b->capacity, why);
+    b->seg_max = 0;
+    b->size_max = 0;
+    /* Optional config fields are read only when their feature was offered
+     * and accepted. */
+    if (rc == DK_OK && dk_vio_has(&b->dev, DK_VBLK_F_SIZE_MAX) &&
+        (rc = dk_virtio_config_read(&b->dev, 8, 4, &v, why)) == DK_OK)
+        b->size_max = v;
+    if (rc == DK_OK && dk_vio_has(&b->dev, DK_VBLK_F_SEG_MAX) &&
+        (rc = dk_virtio_config_read(&b->dev, 12, 4, &v, why)) == DK_OK)
+        b->seg_max = v;
+    if (rc == DK_OK)
+        rc = dk_vio_dma_area(be, (uint64_t)qsize * sizeof(struct dk_vblk_req), &b->reqs_vmo,
+                             &b->reqs_dma, &va, why);
+    if (rc != DK_OK) {
+        (void)dk_virtio_fail(&b->dev);
+        return rc;
+    }
+    b->reqs = (struct dk_vblk_req *)va;
+    b->read_only = (uint32_t)dk_vio_has(&b->dev, DK_VBLK_F_RO);
+    rc = dk_vio_finish(&b->dev, &b->q, qsize, storage, storage_size, why);
+    if (rc != DK_OK) {
+        dk_vio_dma_free(be, b->reqs_vmo, va, (uint64_t)qsize * sizeof(struct dk_vblk_req));
+        return rc;
+    }
+    b->magic = DK_VIRTIO_DEV_MAGIC;
+    return dk_reject(why, DK_R_NONE, DK_OK);
+}
+
+int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                   unsigned nseg, uint64_t cookie, enum dk_reason *why)
+{
+    struct dk_vseg segs[DK_VIRTQ_CHAIN_MAX];
+    struct dk_vblk_req *r;
+    uint64_t bytes = 0;
+    uint16_t head, slot;
+
+    unsigned i, n_out, n_in;
+
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (type != DK_VBLK_T_IN && type != DK_VBLK_T_OUT && type != DK_VBLK_T_FLUSH &&
+        type != DK_VBLK_T_GET_ID)
+        return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
+    if (type == DK_VBLK_T_OUT && b->read_only)
+        return dk_reject(why, DK_R_VIRTIO_READ_ONLY, DK_E_DENIED);
+    /* Two descriptors are the header and the status. */
+    if (nseg > DK_VIRTQ_CHAIN_MAX - 2u || (b->seg_max != 0 && nseg > b->seg_max))
+        return dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
+    for (i = 0; i < nseg; i++) {
+        if (data[i].len == 0 || (b->size_max != 0 && data[i].len > b->size_max))
+            return dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
+        bytes += data[i].len;
+    }
+    switch (type) {
+    case DK_VBLK_T_IN:
+    case DK_VBLK_T_OUT:
+        if (nseg == 0 || bytes % DK_VBLK_SECTOR != 0)
+            return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
+        /* BOUND: never read or write past capacity; no overflow. */
+        if (sector > b->capacity || bytes / DK_VBLK_SECTOR > b->capacity - sector)
+            return dk_reject(why, DK_R_VIRTIO_BLK_RANGE, DK_E_RANGE);
+        break;
+    case DK_VBLK_T_FLUSH:
+        if (nseg != 0 || sector != 0)
+            return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
+        break;
+    default: /* GET_ID: exactly 20 bytes */
+        if (bytes != DK_VBLK_ID_BYTES || sector != 0)
+            return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
+        break;
+    }
+    /* The request record is indexed by the descriptor head the queue will
+     * hand out next (its private free list decides); with no free
+     * descriptor there is no head to index by. */
+    if (b->q.magic != DK_VIRTQ_MAGIC || b->q.fault != 0)
+        return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
+    if (b->q.num_free == 0)
+        return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
+    slot = b->q.free_head;
+    r = &b->reqs[slot];
+    dk_vio_put32(r->hdr, type);
+    dk_vio_put32(r->hdr + 4, 0);
+    dk_vio_put32(r->hdr + 8, (uint32_t)sector);
+    dk_vio_put32(r->hdr + 12, (uint32_t)(sector >> 32));
+    r->status = DK_VBLK_S_UNSET;
+    segs[0].addr = b->reqs_dma + (uint64_t)slot * sizeof(*r);
+    segs[0].len = sizeof(r->hdr);
+    segs[0].pad = 0;
+    for (i = 0; i < nseg; i++)
+        segs[1 + i] = data[i];
+    n_out = 1u + (type == DK_VBLK_T_OUT ? nseg : 0u);
+    n_in = 1u + (type == DK_VBLK_T_OUT ? 0u : nseg);
+    segs[1 + nseg].addr = b->reqs_dma + (uint64_t)slot * sizeof(*r) + 16u;
+    segs[1 + nseg].len = 1;
+    segs[1 + nseg].pad = 0;
+    return dk_virtq_add(&b->q, segs, n_out, n_in, cookie, &head, why);
+}
+
+int dk_vblk_complete(struct dk_vblk *b, const struct dk_vdone *done)
+{
+    struct dk_vblk_req *r;
+    uint8_t st;
+
+    /* done->head was checked by dk_virtq_harvest (in range, was in flight);
+     * nothing the device wrote decides which record this is. */
+    if (b == NULL || done == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || done->head >= b->q.size)
+        return DK_E_INVAL;
+    r = &b->reqs[done->head];
+    /* SECURITY: one read of the device-written byte; an unchanged preset or
+     * a zero used length means the device did not answer. */
+    st = *(volatile uint8_t *)&r->status;
+    if (done->len == 0 || st == DK_VBLK_S_UNSET)
+        return DK_E_DEVICE;
+    if (st == DK_VBLK_S_OK)
+        return DK_OK;
+    if (st == DK_VBLK_S_UNSUPP)
+        return DK_E_UNSUPPORTED;
+    return DK_E_DEVICE;
+}
+
+int dk_vblk_fini(struct dk_vblk *b)
+{
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC)
+        return DK_OK;
+    dk_vio_dma_free(b->dev.be, b->reqs_vmo, b->reqs,
+                    (uint64_t)b->q.size * sizeof(struct dk_vblk_req));
+    b->magic = 0;
+    return DK_OK;
+}
