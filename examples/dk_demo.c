@@ -227,7 +227,16 @@ static int pump_both(void *arg, uint32_t events)
     return DK_OK;
 }
 
-static const struct dk_pump pump = {pump_both, NULL};
+/* ... and each service's deadlines keep its escalation ladder moving. */
+static uint64_t wake_both(void *arg)
+{
+    uint64_t a = dk_svc_next_wake(&W.blk), b = dk_svc_next_wake(&W.acc);
+
+    (void)arg;
+    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+static const struct dk_pump pump = {pump_both, NULL, wake_both};
 
 static void wait_fence(int c, uint64_t target, uint64_t budget_ns)
 {

@@ -350,7 +350,7 @@ static inline uint64_t sv_send_ok(uint32_t sender)
 
 static inline const struct dk_pump *sv_pump(void)
 {
-    static struct dk_pump p = {dk_svc_pump, &S};
+    static struct dk_pump p = {dk_svc_pump, &S, dk_svc_next_wake};
 
     p.arg = &S;
     return &p;

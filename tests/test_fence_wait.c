@@ -136,10 +136,12 @@ Test(fence_wait, waiter_quota_and_full_list_refuse_wait)
 static unsigned pump_calls;
 static uint32_t pump_events;
 
+/* Signals on its second call: the first comes before the wait blocks
+ * (fence.h: the pump runs once before the first block). */
 static int pump_signal_once(void *arg, uint32_t events)
 {
     uint32_t h = *(uint32_t *)arg;
-    if (pump_calls++ == 0) {
+    if (pump_calls++ == 1) {
         pump_events = events;
         cr_assert_eq(dk_fence_signal(&ft, cl[0], h, 1, NULL), DK_OK);
     }
@@ -158,12 +160,12 @@ Test(fence_wait, pump_that_signals_on_first_call_ends_wait)
 {
     enum dk_reason why;
     uint32_t h = mkfence(cl[0]);
-    struct dk_pump pump = {pump_signal_once, &h};
+    struct dk_pump pump = {pump_signal_once, &h, NULL};
     struct action nop = {.kind = ACT_NOP};
 
     at(T0 + 10, &nop); /* wakes the backend wait once; the pump does the rest */
     EXPECT(DK_OK, DK_R_NONE, dk_fence_wait(&ft, cl[0], h, 1, T0 + 500, &pump, &why));
-    cr_assert_eq(pump_calls, 1);
+    cr_assert_eq(pump_calls, 2, "once before blocking, once after the event");
     cr_assert(pump_events & DK_EVENT_TIMER);
     cr_assert_eq(dk_host_now(&host), T0 + 10);
     cr_assert_eq(used(DK_LEDGER_GLOBAL, DK_RES_WAITERS), 0);
@@ -172,15 +174,48 @@ Test(fence_wait, pump_that_signals_on_first_call_ends_wait)
 Test(fence_wait, pump_status_ends_wait)
 {
     uint32_t h = mkfence(cl[0]);
-    struct dk_pump pump = {pump_cancel, NULL};
+    struct dk_pump pump = {pump_cancel, NULL, NULL};
     struct action nop = {.kind = ACT_NOP};
 
     at(T0 + 10, &nop);
+    /* The pump's first run, before any blocking, already ends the wait. */
     cr_assert_eq(dk_fence_wait(&ft, cl[0], h, 1, T0 + 500, &pump, NULL), DK_E_CANCELLED);
     cr_assert_eq(pump_calls, 1);
-    cr_assert_eq(dk_host_now(&host), T0 + 10);
+    cr_assert_eq(dk_host_now(&host), T0);
     cr_assert_eq(used(DK_LEDGER_GLOBAL, DK_RES_WAITERS), 0);
     cr_assert_eq(slot_of(h)->nwaiters, 0);
+}
+
+/* Regression: a pump with work of its own due (next_wake) is run at that
+ * time even though no event comes, and the wait still ends at its deadline. */
+static uint64_t wake_at;
+static uint64_t pump_wake(void *arg)
+{
+    (void)arg;
+    return wake_at;
+}
+
+static int pump_count(void *arg, uint32_t events)
+{
+    (void)arg;
+    (void)events;
+    pump_calls++;
+    if (dk_host_now(&host) >= wake_at)
+        wake_at += 100; /* its next piece of work */
+    return DK_OK;
+}
+
+Test(fence_wait, pump_next_wake_runs_the_pump_without_events)
+{
+    uint32_t h = mkfence(cl[0]);
+    struct dk_pump pump = {pump_count, NULL, pump_wake};
+
+    wake_at = T0 + 100;
+    cr_assert_eq(dk_fence_wait(&ft, cl[0], h, 1, T0 + 450, &pump, NULL), DK_E_TIMED_OUT);
+    cr_assert_eq(dk_host_now(&host), T0 + 450);
+    /* before blocking, then at +100, +200, +300, +400, then at the deadline */
+    cr_assert_eq(pump_calls, 6);
+    cr_assert_eq(used(DK_LEDGER_GLOBAL, DK_RES_WAITERS), 0);
 }
 
 TestSuite(fence_waiters, .init = setup, .fini = teardown);

@@ -91,7 +91,7 @@ static int kill_pump(void *arg, uint32_t events)
 
 static void kill_while_on_device(uint32_t version)
 {
-    struct dk_pump pump = {kill_pump, &S};
+    struct dk_pump pump = {kill_pump, &S, dk_svc_next_wake};
     uint64_t used[DK_RES_COUNT];
     unsigned r;
     int rc;

@@ -108,14 +108,19 @@ struct dk_fence_table {
 #define DK_FENCE_MAGIC 0x444b4631u /* "DKF1" */
 
 /**
- * How a blocked waiter makes progress: after every return of the backend's
- * wait, `fn` (optional) is called with the event bits, for example to harvest
- * device completions that signal fences. A nonzero return ends the wait with
- * that status.
+ * How a blocked waiter makes progress. `fn` (optional) is called once before
+ * the first block and after every return of the backend's wait, with the
+ * event bits, for example to harvest device completions that signal fences;
+ * a nonzero return ends the wait with that status. `next_wake` (optional)
+ * says when `fn` must run next even if no event comes (absolute ns on the
+ * backend clock, 0 for "only on events"): the wait then blocks no later than
+ * that, so work with deadlines of its own (a service's escalation ladder)
+ * keeps moving while a client waits.
  */
 struct dk_pump {
     int (*fn)(void *arg, uint32_t events);
     void *arg;
+    uint64_t (*next_wake)(void *arg);
 };
 
 /** The one comparison of timeline values: has @p value reached @p target? */

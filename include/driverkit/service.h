@@ -184,6 +184,14 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
 int dk_svc_pump(void *arg, uint32_t events);
 
 /**
+ * @brief When the service's pump must run next even without a device event:
+ *        the earliest deadline of an unresolved ticket (absolute ns), or 0
+ *        when nothing is in flight. Usable as a struct dk_pump next_wake
+ *        function, so a client's wait lets the escalation ladder advance.
+ */
+uint64_t dk_svc_next_wake(void *arg);
+
+/**
  * @brief Reset the device now (the caller's policy, or the ladder's last step).
  * @return DK_OK; DK_E_INVAL; bring-up statuses if the device does not come back
  *         (it then stays FAULTED and refuses work).

@@ -184,7 +184,10 @@ struct dk_vseg {
 /** A validated completion, as dk_virtq_harvest() returns it. */
 struct dk_vdone {
     uint64_t cookie;
-    uint32_t len;  /**< bytes the device says it wrote, checked against what was posted */
+    uint32_t len;    /**< bytes the device says it wrote, checked against what was posted */
+    uint32_t result; /**< device-class result read at harvest (accelerator CSUM), else 0 */
+    int32_t status;  /**< device-class status read at harvest (dk_vblk_harvest,
+                          dk_vaccel_harvest); DK_OK from plain dk_virtq_harvest */
     uint16_t head;
     uint16_t pad;
 };
@@ -365,9 +368,20 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
                    unsigned nseg, uint64_t cookie, enum dk_reason *why);
 
 /**
+ * @brief dk_virtq_harvest() on the device's queue, and each completion's
+ *        status (as dk_vblk_complete() gives it) read into done->status at
+ *        once, while its request record cannot have been reused yet.
+ * @return as dk_virtq_harvest().
+ */
+int dk_vblk_harvest(struct dk_vblk *b, struct dk_vdone *out, unsigned max, unsigned *n,
+                    enum dk_reason *why);
+
+/**
  * @brief The outcome of a harvested request: its status byte. A status the
  *        device left at its preset 0xff, or any value but OK/IOERR/UNSUPP,
- *        counts as an I/O error.
+ *        counts as an I/O error. The status lives in the request record of
+ *        the completion's head, which the next dk_vblk_submit() may reuse:
+ *        ask before submitting again, or use dk_vblk_harvest().
  * @param done a completion dk_virtq_harvest() returned for this device
  * @return DK_OK; DK_E_DEVICE (device said IOERR, or nonsense);
  *         DK_E_UNSUPPORTED (UNSUPP); DK_E_INVAL (bad arguments).
@@ -452,9 +466,14 @@ int dk_vaccel_submit(struct dk_vaccel *a, unsigned op, const struct dk_vseg *src
                      const struct dk_vseg *dst, unsigned ndst, uint32_t len, uint32_t value,
                      uint64_t cookie, enum dk_reason *why);
 
+/** @brief As dk_vblk_harvest(), for the accelerator (status and CSUM result). */
+int dk_vaccel_harvest(struct dk_vaccel *a, struct dk_vdone *out, unsigned max, unsigned *n,
+                      enum dk_reason *why);
+
 /**
  * @brief Outcome of a harvested operation; for CSUM, @p result gets the
- *        device's FNV-1a hash.
+ *        device's FNV-1a hash. As for dk_vblk_complete(), ask before the next
+ *        submit, or use dk_vaccel_harvest().
  * @return DK_OK; DK_E_DEVICE (IOERR or an unset status); DK_E_UNSUPPORTED;
  *         DK_E_INVAL.
  */

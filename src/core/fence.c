@@ -468,6 +468,33 @@ int dk_wait_progress(const struct dk_backend *be, uint64_t *last, uint32_t *idle
     return ++*idle <= DK_WAIT_IDLE_WAKEUPS_MAX;
 }
 
+int dk_wait_step(const struct dk_backend *be, uint64_t deadline, const struct dk_pump *pump,
+                 uint64_t *last, uint32_t *idle)
+{
+    uint64_t now = dk_backend_now(be), until = deadline;
+    uint32_t events = 0;
+    int rc;
+
+    if (now >= deadline)
+        return DK_E_TIMED_OUT;
+    if (!dk_wait_progress(be, last, idle))
+        return DK_E_BACKEND;
+    if (pump != NULL && pump->next_wake != NULL) {
+        uint64_t wake = pump->next_wake(pump->arg);
+        if (wake != 0 && wake < until)
+            until = wake;
+    }
+    /* A wake time already due runs the pump without blocking. */
+    if (until > now) {
+        rc = be->ops->wait(be->ctx, until, &events);
+        if (rc != DK_OK && rc != DK_E_TIMED_OUT)
+            return rc;
+    }
+    if (pump != NULL && pump->fn != NULL)
+        return pump->fn(pump->arg, events);
+    return DK_OK;
+}
+
 int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, uint64_t target,
                   uint64_t deadline_ns, const struct dk_pump *pump, enum dk_reason *why)
 {
@@ -491,28 +518,12 @@ int dk_fence_wait(struct dk_fence_table *t, uint16_t client, uint32_t handle, ui
     rc = dk_fence_waiter_add(t, client, handle, &w, why);
     if (rc != DK_OK)
         return rc;
-    while (w.status == DK_E_WOULD_BLOCK) {
-        uint32_t events = 0;
-
-        if (dk_backend_now(be) >= deadline_ns)
-            break;
-        if (!dk_wait_progress(be, &last, &idle)) {
-            result = DK_E_BACKEND;
-            break;
-        }
-        rc = be->ops->wait(be->ctx, deadline_ns, &events);
-        if (rc != DK_OK && rc != DK_E_TIMED_OUT) {
-            result = rc;
-            break;
-        }
-        if (pump != NULL && pump->fn != NULL) {
-            rc = pump->fn(pump->arg, events);
-            if (rc != DK_OK) {
-                result = rc;
-                break;
-            }
-        }
-    }
+    /* The pump runs once before the first block: work a CPU-side signal
+     * just unblocked starts now, not at the next device event. */
+    rc = pump != NULL && pump->fn != NULL ? pump->fn(pump->arg, 0) : DK_OK;
+    while (rc == DK_OK && w.status == DK_E_WOULD_BLOCK)
+        rc = dk_wait_step(be, deadline_ns, pump, &last, &idle);
+    result = rc == DK_OK ? DK_E_TIMED_OUT : rc;
     if (w.status != DK_E_WOULD_BLOCK)
         result = w.status;
     (void)dk_fence_waiter_remove(t, handle, &w);

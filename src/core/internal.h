@@ -48,4 +48,13 @@ struct dk_backend;
  * 0 once DK_WAIT_IDLE_WAKEUPS_MAX is passed (fence.c). */
 int dk_wait_progress(const struct dk_backend *be, uint64_t *last, uint32_t *idle);
 
+struct dk_pump;
+
+/* One step of a wait loop, shared by fences and waitsets: block on the
+ * backend until an event, the pump's next wake or @deadline, whichever is
+ * first, then run the pump. DK_OK: check the condition again;
+ * DK_E_TIMED_OUT: the deadline has passed; any other status ends the wait. */
+int dk_wait_step(const struct dk_backend *be, uint64_t deadline, const struct dk_pump *pump,
+                 uint64_t *last, uint32_t *idle);
+
 #endif /* DRIVERKIT_CORE_INTERNAL_H */

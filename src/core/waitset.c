@@ -110,28 +110,12 @@ int dk_waitset_wait(struct dk_waitset *ws, uint16_t client, unsigned mode, uint6
         }
         n = i + 1;
     }
-    for (;;) {
-        uint32_t events = 0;
-
+    rc = pump != NULL && pump->fn != NULL ? pump->fn(pump->arg, 0) : DK_OK;
+    while (rc == DK_OK) {
         rc = dk_waitset_poll(ws, client, mode, index, why);
         if (rc != DK_E_WOULD_BLOCK)
             break;
-        if (dk_backend_now(be) >= deadline_ns) {
-            rc = DK_E_TIMED_OUT;
-            break;
-        }
-        if (!dk_wait_progress(be, &last, &idle)) {
-            rc = DK_E_BACKEND;
-            break;
-        }
-        rc = be->ops->wait(be->ctx, deadline_ns, &events);
-        if (rc != DK_OK && rc != DK_E_TIMED_OUT)
-            break;
-        if (pump != NULL && pump->fn != NULL) {
-            rc = pump->fn(pump->arg, events);
-            if (rc != DK_OK)
-                break;
-        }
+        rc = dk_wait_step(be, deadline_ns, pump, &last, &idle);
     }
 out:
     for (i = 0; i < n; i++)

@@ -423,8 +423,10 @@ static void dk_svc_done(struct dk_svc *s, const struct dk_vdone *d)
     uint32_t result = 0;
     int st;
 
-    st = s->cfg.kind == DK_SVC_BLK ? dk_vblk_complete(&s->dev.blk, d)
-                                   : dk_vaccel_complete(&s->dev.accel, d, &result);
+    /* Statuses were read at harvest, before any new submit could reuse a
+     * request record (dk_vblk_harvest / dk_vaccel_harvest). */
+    st = d->status;
+    result = d->result;
     s->stats.device_completions++;
     s->completions_since_probe++;
     /* The cookie came from our own private head record, so it names a
@@ -571,7 +573,9 @@ int dk_svc_pump(void *arg, uint32_t events)
     }
     /* BOUND: at most the ring's size completions are outstanding. */
     do {
-        rc = dk_virtq_harvest(dk_svc_vq(s), done, DK_SVC_HARVEST, &n, &why);
+        rc = s->cfg.kind == DK_SVC_BLK
+                 ? dk_vblk_harvest(&s->dev.blk, done, DK_SVC_HARVEST, &n, &why)
+                 : dk_vaccel_harvest(&s->dev.accel, done, DK_SVC_HARVEST, &n, &why);
         for (i = 0; i < n; i++)
             dk_svc_done(s, &done[i]);
         if (rc == DK_E_DEVICE) {
@@ -645,6 +649,23 @@ int dk_svc_kill(struct dk_svc *s, uint32_t sender_id)
     dk_svc_audit(s, DK_AUDIT_CLIENT_KILL, sender_id, DK_E_KILLED, client, n);
     dk_svc_trace(s, DK_TRACE_KILL, 0, sender_id, n);
     return DK_OK;
+}
+
+uint64_t dk_svc_next_wake(void *arg)
+{
+    struct dk_svc *s = arg;
+    uint64_t t, head, wake = 0;
+
+    if (s == NULL || s->magic != DK_SVC_MAGIC)
+        return 0;
+    /* BOUND: at most the ticket capacity is in flight. */
+    head = s->queue.head;
+    for (t = s->queue.tail; t != head; t++) {
+        const struct dk_svc_req *r = dk_svc_req_of(s, t);
+        if (r->sub.ticket == t && r->state != DK_SVC_FREE && (wake == 0 || r->deadline < wake))
+            wake = r->deadline;
+    }
+    return wake;
 }
 
 uint32_t dk_svc_guilty(const struct dk_svc *s)

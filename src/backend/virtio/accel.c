@@ -139,3 +139,17 @@ int dk_vaccel_fini(struct dk_vaccel *a)
     a->magic = 0;
     return DK_OK;
 }
+
+int dk_vaccel_harvest(struct dk_vaccel *a, struct dk_vdone *out, unsigned max, unsigned *n,
+                      enum dk_reason *why)
+{
+    unsigned i;
+    int rc;
+
+    if (a == NULL || a->magic != DK_VIRTIO_DEV_MAGIC)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    rc = dk_virtq_harvest(&a->q, out, max, n, why);
+    for (i = 0; n != NULL && i < *n; i++)
+        out[i].status = dk_vaccel_complete(a, &out[i], &out[i].result);
+    return rc;
+}

@@ -166,3 +166,19 @@ int dk_vblk_fini(struct dk_vblk *b)
     b->magic = 0;
     return DK_OK;
 }
+
+int dk_vblk_harvest(struct dk_vblk *b, struct dk_vdone *out, unsigned max, unsigned *n,
+                    enum dk_reason *why)
+{
+    unsigned i;
+    int rc;
+
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    rc = dk_virtq_harvest(&b->q, out, max, n, why);
+    /* The completions returned are valid even when a later element faulted
+     * the queue: read their statuses before any submit reuses the records. */
+    for (i = 0; n != NULL && i < *n; i++)
+        out[i].status = dk_vblk_complete(b, &out[i]);
+    return rc;
+}

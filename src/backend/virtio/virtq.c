@@ -364,6 +364,8 @@ int dk_virtq_harvest(struct dk_virtq *q, struct dk_vdone *out, unsigned max, uns
             return dk_vq_fault(q, DK_R_VIRTIO_USED_LEN, why);
         out[k].cookie = h->cookie;
         out[k].len = len;
+        out[k].result = 0;
+        out[k].status = DK_OK;
         out[k].head = (uint16_t)id;
         out[k].pad = 0;
         dk_vq_free_chain(q, h);
