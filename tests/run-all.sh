@@ -34,10 +34,21 @@ stage_fuzz() {
     grep -hE '^(Done [0-9]+ runs|stat::number_of_executed_units)' \
         build/fuzz/Testing/Temporary/LastTest.log || true
 }
-# Later stages, one function each:
-#   stage_qemu()  { ...build nexus-rv64, run the QEMU selftests, check SELFTEST markers...; }
+# The nexus backend cross-built for riscv64 (preset nexus-rv64: libdriverkit.a = core +
+# virtio + nexus, -Werror), then the QEMU proof through its ctest registration (label qemu):
+# tests/qemu/run.sh boots the stand-in supervisor and the selftest in the legacy and the
+# modern virtio-mmio layout and compares the marker lines with tests/qemu/expected-markers.txt.
+# CI=true makes missing QEMU or cross tools a failure rather than a skip (the deps stage
+# installs them).
+stage_qemu() {
+    cmake --preset nexus-rv64
+    cmake --build --preset nexus-rv64
+    cmake --preset default
+    ctest --preset default -L qemu
+    grep -h '^qemu: ' build/default/Testing/Temporary/LastTest.log || true
+}
 
-STAGES=(deps default asan fuzz release)
+STAGES=(deps default asan fuzz qemu release)
 
 passed=0
 stage=none
