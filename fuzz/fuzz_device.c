@@ -3,26 +3,34 @@
  * libFuzzer target: a hostile virtio device against the virtio-blk driver.
  *
  * The device is a minimal virtio-mmio register file of this file's own,
- * registered with dk_host_window_add(), in either layout (the input's first
- * byte). The driver brings it up with dk_vblk_init() and posts requests with
- * data buffers in one VMO whose guard bytes (and never-writable buffers) are
- * compared with a shadow copy. Then the input plays the device between
- * driver calls: it overwrites used-ring elements, used->idx, used->flags,
- * avail_event, any ring byte, config bytes, InterruptStatus, Status (NEEDS_RESET,
- * a reset that never completes), and makes config reads tear.
+ * registered with dk_host_window_add(), in either layout, with or without
+ * INDIRECT_DESC / EVENT_IDX / FLUSH, queue size 1..16 (the input's first
+ * byte). The driver brings it up with dk_vblk_init() and posts requests
+ * with data buffers in one guarded VMO that neither side may write (this
+ * device never does), so the whole VMO is compared with a shadow copy.
+ * Then the input plays the device between driver calls: it writes used
+ * elements (garbage or well-formed completions), used->idx, used->flags,
+ * avail_event, any descriptor or avail-ring byte, config bytes,
+ * InterruptStatus and Status (NEEDS_RESET, a reset that never completes),
+ * and makes config reads tear (on a schedule, or never settling).
  *
  * A model of the driver's documented checks (virtio.h) predicts every
  * harvest: how many completions, which cookies, and which DK_R_VIRTIO_*
  * reason faults the queue. Invariants, after every step:
  *  - no crash or UB (ASan + UBSan);
  *  - each completion names a cookie that was posted and not returned
- *    before, its head, and a len within the posted writable bytes;
+ *    before, its head, and a len within the posted writable bytes; through
+ *    dk_vblk_harvest it carries the status dk_vblk_complete documents;
  *  - a violation faults the queue with the reason the model predicts, and
  *    add/kick/harvest then answer DK_E_FAULTED;
- *  - guard bytes and buffers never posted device-writable are unchanged;
+ *  - the data VMO, guards and buffers, is unchanged;
+ *  - kick notifies exactly when avail_event / used->flags ask for it, and
+ *    harvest publishes used_event; dk_virtio_irq reports and acks only the
+ *    defined InterruptStatus bits;
  *  - a modern config read that succeeds returns one consistent snapshot;
- *  - reclaim refuses before the reset and, after it, returns every
- *    in-flight cookie exactly once; the device then comes up again.
+ *  - reclaim refuses before the reset (or while a reset never completes)
+ *    and, after it, returns every in-flight cookie exactly once; the device
+ *    then comes up again with no VMO leaked.
  */
 #include <driverkit/driverkit.h>
 #include <driverkit/host.h>
@@ -398,6 +406,12 @@ static void op_post(struct src *s)
     r->cookie = 0x1000u + nreq;
     rc = dk_vblk_submit(&B, type, type >= DK_VBLK_T_FLUSH ? 0u : (sel >> 9) % 80u, segs, nseg,
                         r->cookie, &why);
+    /* FLUSH exists only when negotiated; it is refused before anything
+     * else about the queue is looked at. */
+    if (type == DK_VBLK_T_FLUSH && !(B.dev.features >> DK_VBLK_F_FLUSH & 1u)) {
+        CHECK(rc == DK_E_UNSUPPORTED && B.q.avail_idx == avail_before);
+        return;
+    }
     if (faulted) {
         CHECK(rc == DK_E_FAULTED || rc == DK_E_RANGE);
         return;
@@ -419,10 +433,21 @@ static void op_post(struct src *s)
     nreq++;
 }
 
+/* What dk_vblk_complete documents for a used length and a status byte. */
+static int blk_status(uint32_t len, uint8_t st)
+{
+    if (len == 0 || st == 0xff)
+        return DK_E_DEVICE;
+    return st == 0 ? DK_OK : st == 2 ? DK_E_UNSUPPORTED : DK_E_DEVICE;
+}
+
 /* The driver's documented harvest checks, applied to the ring as it is. */
 static void op_harvest(struct src *s)
 {
-    unsigned max = 1u + take(s, 1) % 8u, n = 99, k = 0, i;
+    uint32_t sel = take(s, 1);
+    unsigned max = 1u + sel % 8u, n = 99, k = 0, i;
+    int cls = (sel & 8u) != 0; /* dk_vblk_harvest: status read at harvest */
+    int exp_st[8];
     uint8_t *u = used_ring();
     uint16_t idx = rd16(u + 2), delta = (uint16_t)(idx - last_used), pos = last_used;
     int exp_rc = DK_OK, rc;
@@ -456,14 +481,16 @@ static void op_harvest(struct src *s)
                 break;
             }
             taken[r - reqs] = 1;
+            exp_st[k] = blk_status(len, B.reqs[id].status);
             hit[k++] = r;
             pos++;
         }
     }
-    rc = dk_virtq_harvest(&B.q, out, max, &n, &why);
+    rc = cls ? dk_vblk_harvest(&B, out, max, &n, &why) : dk_virtq_harvest(&B.q, out, max, &n, &why);
     CHECK(rc == exp_rc && why == exp_why && n == k);
     for (i = 0; i < n; i++) {
         CHECK(out[i].cookie == hit[i]->cookie && out[i].head == hit[i]->head);
+        CHECK(out[i].status == (cls ? exp_st[i] : DK_OK));
         CHECK(out[i].len == rd32(u + 4 + 8u * ((last_used + i) & (qsize - 1u)) + 4));
         CHECK(out[i].len <= hit[i]->writable);
         hit[i]->state = 2;
@@ -581,10 +608,7 @@ static void op_complete(struct src *s)
         return;
     d = &last_done[take(s, 1) % nlast];
     st = B.reqs[d->head].status;
-    exp = (d->len == 0 || st == 0xff) ? DK_E_DEVICE
-          : st == 0                   ? DK_OK
-          : st == 2                   ? DK_E_UNSUPPORTED
-                                      : DK_E_DEVICE;
+    exp = blk_status(d->len, st);
     rc = dk_vblk_complete(&B, d);
     CHECK(rc == exp);
 }
@@ -698,7 +722,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     D.version = (head & 1u) ? 2u : 1u;
     D.offered = (D.version == 2 ? 1ull << DK_VIRTIO_F_VERSION_1 : 0) |
                 ((head & 2u) ? 1ull << DK_VIRTIO_F_INDIRECT_DESC : 0) |
-                ((head & 4u) ? 1ull << DK_VIRTIO_F_EVENT_IDX : 0);
+                ((head & 4u) ? 1ull << DK_VIRTIO_F_EVENT_IDX : 0) |
+                ((head & 0x20u) ? 1ull << DK_VBLK_F_FLUSH : 0);
     qsize = sizes[(head >> 3) & 3u];
     /* Both images: capacity 64 sectors (the other 65), everything else 0. */
     D.cfg[0][0] = 64;

@@ -15,6 +15,6 @@ if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
     echo "$name: replaying $(ls "$regress" | wc -l) regression input(s)"
     "$fuzzer" "$regress"/*
 fi
-cp "$seed"/* "$work"/
+cp -R "$seed"/. "$work"/
 "$fuzzer" -seed=1 -runs="$runs" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -dict="$src/dk.dict" -print_final_stats=1 "$work"

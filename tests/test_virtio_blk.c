@@ -281,16 +281,28 @@ VT_BOTH(virtio_blk, seg_max_and_size_max_are_enforced)
     vt_protocol_clean();
 }
 
-VT_BOTH(virtio_blk, flush_not_negotiated_is_unsupported_by_the_device)
+VT_BOTH(virtio_blk, flush_is_sent_only_when_negotiated)
 {
     struct dk_vdone d;
 
+    /* Offered: the shim accepts FLUSH and the device flushes. */
     blk_up(ver, 1ull << DK_SIM_BLK_F_FLUSH, VT_QSIZE);
-    /* The shim never accepts FLUSH, so the device answers UNSUPP. */
-    cr_assert_eq(blk.dev.features >> DK_VBLK_F_FLUSH & 1u, 0);
+    cr_assert_eq(blk.dev.features >> DK_VBLK_F_FLUSH & 1u, 1);
     d = blk_roundtrip(DK_VBLK_T_FLUSH, 0, NULL, 0, 5);
     cr_assert_eq(d.len, 1);
-    cr_assert_eq(dk_vblk_complete(&blk, &d), DK_E_UNSUPPORTED);
+    cr_assert_eq(dk_vblk_complete(&blk, &d), DK_OK);
+}
+
+VT_BOTH(virtio_blk, flush_not_offered_is_refused_before_posting)
+{
+    enum dk_reason why;
+
+    /* Not offered: the request is refused here, nothing is posted. */
+    blk_up(ver, 0, VT_QSIZE);
+    cr_assert_eq(blk.dev.features >> DK_VBLK_F_FLUSH & 1u, 0);
+    cr_assert_eq(dk_vblk_submit(&blk, DK_VBLK_T_FLUSH, 0, NULL, 0, 6, &why), DK_E_UNSUPPORTED);
+    cr_assert_eq(why, DK_R_OPTIONAL_OP);
+    cr_assert_eq(dk_virtq_inflight(&blk.q), 0);
 }
 
 /* The status byte is device-writable memory: only a value the device set

@@ -287,7 +287,7 @@ VT_BOTH(virtio_hostile, undefined_interrupt_bits_are_neither_reported_nor_acked)
     struct dk_sim_cfg c = vt_cfg(DK_SIM_RNG, ver);
     static struct dk_vrng rng;
     const struct dk_backend *spy;
-    struct dk_vseg s = vt_seg(&bufs[0]);
+    struct dk_vseg s;
     enum dk_reason why;
     uint32_t bits = 99;
 
@@ -400,10 +400,10 @@ VT_BOTH(virtio_reset, stalled_device_keeps_requests_in_flight)
     reset_reclaim_reinit(1, 2);
 }
 
-/* Regression: every bring-up after a reset must
- * release what the previous one held. dk_vblk_init used to map a new
- * request-header VMO each time, with no dk_vblk_fini, so each recovery
- * leaked one VMO and the 255th re-init failed with DK_E_NO_MEMORY. */
+/* Regression: every bring-up after a reset releases what the previous one
+ * held. dk_vblk_init used to map a new request-header VMO each time, with
+ * no dk_vblk_fini, so each recovery leaked one VMO and the 255th re-init
+ * failed with DK_E_NO_MEMORY. */
 VT_BOTH(virtio_reset, reinit_after_reset_does_not_leak_vmos)
 {
     enum dk_reason why;

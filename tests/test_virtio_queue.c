@@ -329,3 +329,48 @@ VT_BOTH(virtio_queue, harvest_publishes_used_event)
     }
     cr_assert_eq(vt_sim_stats().irqs, 5);
 }
+
+/* 66,000 requests through a 4-entry ring, three at a time: avail->idx,
+ * used->idx, avail_event and used_event all wrap past 65535 (a multiple of
+ * neither 3 nor 4 apart), and every request completes once, in order,
+ * with one notification and one interrupt per batch. */
+static void wrap(uint32_t ver, uint64_t extra)
+{
+    struct vt_buf b = vt_buf(16);
+    struct dk_vseg s = vt_seg(&b);
+    struct dk_vdone d[4];
+    enum dk_reason why;
+    uint64_t next = 0, expect = 0;
+    unsigned batch, i, n;
+    uint16_t head;
+    int notified, rc;
+
+    raw_up(ver, extra, 4);
+    vt_posted(&b);
+    for (batch = 0; batch < 22000; batch++) {
+        for (i = 0; i < 3; i++)
+            cr_assert_eq(dk_virtq_add(&q, &s, 0, 1, next++, &head, &why), DK_OK);
+        cr_assert_eq(dk_virtq_kick(&q, &notified), DK_OK);
+        cr_assert_eq(notified, 1, "batch %u not notified", batch);
+        vt_advance(VT_LAT);
+        n = vt_harvest(&q, d, 3, &rc, &why);
+        cr_assert_eq(rc, DK_OK, "batch %u: reason %d", batch, why);
+        cr_assert_eq(n, 3, "batch %u", batch);
+        for (i = 0; i < n; i++)
+            cr_assert_eq(d[i].cookie, expect++);
+    }
+    cr_assert_eq(q.avail_idx, (uint16_t)66000u);
+    cr_assert_eq(q.last_used, (uint16_t)66000u);
+    cr_assert_eq(vt_sim_stats().completions, 66000u);
+    cr_assert_eq(vt_sim_stats().notifies, 22000u);
+    cr_assert_eq(vt_sim_stats().irqs, 22000u);
+    vt_protocol_clean();
+}
+
+VT_BOTH(virtio_queue, indices_wrap_past_65535)
+{
+    wrap(ver, 0);
+    vt_teardown();
+    vt_setup();
+    wrap(ver, F_EVT | F_IND);
+}

@@ -114,3 +114,35 @@ VT_BOTH(virtio_rng, requests_need_a_buffer)
     /* A zero-length answer is a device error, not zero random bytes. */
     cr_assert_eq(dk_vrng_complete(&rng, &none, &bytes), DK_E_DEVICE);
 }
+
+/* ERROR_STATUS on rng: a used length of 0, which dk_vrng_complete turns
+ * into a device error; the buffer is untouched and the next request works. */
+VT_BOTH(virtio_rng, empty_answer_is_a_device_error)
+{
+    struct dk_sim_cfg c = vt_cfg(DK_SIM_RNG, ver);
+    struct vt_buf b = vt_buf(32);
+    struct dk_vseg s = vt_seg(&b);
+    struct dk_vdone d;
+    enum dk_reason why;
+    uint32_t bytes = 77;
+    unsigned n;
+
+    vt_sim_start(&c);
+    cr_assert_eq(dk_vrng_init(&rng, vt_be, VT_CAP, 4, vt_storage, sizeof vt_storage, &why), DK_OK);
+    cr_assert_eq(dk_sim_inject(&vt_sim, DK_SIM_FAULT_ERROR_STATUS, 0), DK_OK);
+    cr_assert_eq(dk_vrng_request(&rng, &s, 1, &why), DK_OK);
+    cr_assert_eq(dk_virtq_kick(&rng.q, NULL), DK_OK);
+    cr_assert(vt_wait_irq(&rng.dev) & DK_VIRTIO_INT_VRING);
+    cr_assert_eq(dk_virtq_harvest(&rng.q, &d, 1, &n, &why), DK_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(d.len, 0);
+    cr_assert_eq(dk_vrng_complete(&rng, &d, &bytes), DK_E_DEVICE);
+    vt_check();
+    vt_posted(&b);
+    cr_assert_eq(dk_vrng_request(&rng, &s, 2, &why), DK_OK);
+    cr_assert_eq(dk_virtq_kick(&rng.q, NULL), DK_OK);
+    cr_assert(vt_wait_irq(&rng.dev) & DK_VIRTIO_INT_VRING);
+    cr_assert_eq(dk_virtq_harvest(&rng.q, &d, 1, &n, &why), DK_OK);
+    cr_assert_eq(dk_vrng_complete(&rng, &d, &bytes), DK_OK);
+    cr_assert_eq(bytes, d.len);
+}

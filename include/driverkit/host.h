@@ -96,6 +96,7 @@ struct dk_host {
     uint32_t irq_bound;
     uint32_t irq_delivered; /**< reported by wait, not yet acknowledged */
     uint32_t dma_hint;      /**< VMO index dk_host_dma_ptr tries first */
+    uint32_t vmo_top;       /**< one past the highest live VMO slot: lookups stop there */
     struct dk_host_stats stats;
     struct dk_host_vmo vmos[DK_HOST_VMOS_MAX];
     struct dk_host_event events[DK_HOST_EVENTS_MAX];

@@ -138,7 +138,6 @@ struct dk_svc {
     struct dk_svc_req reqs[DK_SVC_QUEUE_MAX];
     struct dk_submit_ctx ctx;
     struct dk_frame frame;            /**< parse scratch */
-    struct dk_submission scratch;
     struct dk_svc_cmd cmd_scratch[DK_WIRE_CMDS_MAX]; /**< decode scratch */
     union {
         struct dk_vblk blk;

@@ -387,18 +387,25 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
         rc = dk_wire_parse(&s->frame, bytes, len, why);
     if (rc == DK_OK)
         rc = dk_svc_decode(s, client, &s->frame, cmds, &ncmds, why);
+    /* The record is written only once the queue issued the ticket, and the
+     * ticket issued is the queue's head: hand over that slot's record
+     * directly (a refusal writes nothing into it). */
+    r = dk_svc_req_of(s, s->queue.head);
     if (rc == DK_OK)
-        rc = dk_submit_frame(&s->ctx, client, &s->frame, 0, &s->scratch, why);
+        rc = dk_submit_frame(&s->ctx, client, &s->frame, 0, &r->sub, why);
     if (rc != DK_OK) {
         s->stats.rejected[rc >= 0 && rc < DK_STATUS_COUNT ? rc : DK_E_INVAL]++;
         dk_svc_trace(s, DK_TRACE_REJECT, 0, sender_id, (uint64_t)rc);
         return rc;
     }
-    r = dk_svc_req_of(s, s->scratch.ticket);
-    memset(r, 0, sizeof(*r));
-    r->sub = s->scratch;
+    /* BOUND: only the decoded commands are copied, not the whole record. */
     memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
     r->ncmds = ncmds;
+    r->posted = 0;
+    r->pending = 0;
+    r->ladder = 0;
+    r->killed = 0;
+    r->result = 0;
     r->client_id = sender_id;
     r->epoch = s->cfg.device->epoch;
     r->deadline = dk_backend_now(s->cfg.be) + s->cfg.deadline_ns;

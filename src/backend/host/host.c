@@ -145,6 +145,8 @@ static int dk_host_op_vmo_create(void *ctx, uint64_t len, uint64_t *vmo)
     h->vmos[slot].len = len;
     h->vmos[slot].maps = 0;
     h->vmos[slot].live = 1;
+    if (slot + 1u > h->vmo_top)
+        h->vmo_top = slot + 1u;
     *vmo = slot + 1u;
     return DK_OK;
 }
@@ -159,6 +161,8 @@ static int dk_host_op_vmo_destroy(void *ctx, uint64_t vmo)
     if (v->maps != 0)
         return dk_status_from_nx(-DK_NX_EBUSY);
     memset(v, 0, sizeof(*v));
+    while (h->vmo_top > 0 && !h->vmos[h->vmo_top - 1u].live)
+        h->vmo_top--;
     return DK_OK;
 }
 
@@ -551,7 +555,7 @@ void *dk_host_dma_ptr(struct dk_host *h, uint64_t dma, uint64_t len)
      * VMO that answered last is tried first (a device works on a few). */
     if (h->dma_hint < DK_HOST_VMOS_MAX && dk_host_vmo_holds(&h->vmos[h->dma_hint], dma, len))
         return h->arena + dma;
-    for (i = 0; i < DK_HOST_VMOS_MAX; i++) {
+    for (i = 0; i < h->vmo_top; i++) {
         if (dk_host_vmo_holds(&h->vmos[i], dma, len)) {
             h->dma_hint = i;
             return h->arena + dma;

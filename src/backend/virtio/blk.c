@@ -21,7 +21,8 @@ int dk_vblk_init(struct dk_vblk *b, const struct dk_backend *be, uint64_t cap, u
 {
     const uint64_t wanted = (1ull << DK_VBLK_F_SIZE_MAX) | (1ull << DK_VBLK_F_SEG_MAX) |
                             (1ull << DK_VBLK_F_RO) | (1ull << DK_VBLK_F_BLK_SIZE) |
-                            (1ull << DK_VIRTIO_F_INDIRECT_DESC) | (1ull << DK_VIRTIO_F_EVENT_IDX);
+                            (1ull << DK_VBLK_F_FLUSH) | (1ull << DK_VIRTIO_F_INDIRECT_DESC) |
+                            (1ull << DK_VIRTIO_F_EVENT_IDX);
     uint32_t v;
     void *va;
     int rc;
@@ -31,8 +32,9 @@ int dk_vblk_init(struct dk_vblk *b, const struct dk_backend *be, uint64_t cap, u
     /* Bringing a device up again (after a reset) releases the previous
      * request area first, so recoveries do not leak VMOs. */
     (void)dk_vblk_fini(b);
-    /* FLUSH is not negotiated: without FLUSH or CONFIG_WCE the device is
-     * writethrough, and this shim sends no FLUSH it did not negotiate. */
+    /* FLUSH is accepted when offered (the shim sends FLUSH when asked);
+     * without it, and without CONFIG_WCE, the device is writethrough and a
+     * FLUSH request is refused here rather than sent (spec 5.2.5.1). */
     rc = dk_vio_start(&b->dev, be, cap, DK_VIRTIO_ID_BLOCK, wanted, why);
     if (rc != DK_OK)
         return rc;
@@ -102,6 +104,8 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
     case DK_VBLK_T_FLUSH:
         if (nseg != 0 || sector != 0)
             return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
+        if (!dk_vio_has(&b->dev, DK_VBLK_F_FLUSH))
+            return dk_reject(why, DK_R_OPTIONAL_OP, DK_E_UNSUPPORTED);
         break;
     default: /* GET_ID: exactly 20 bytes */
         if (bytes != DK_VBLK_ID_BYTES || sector != 0)
