@@ -55,23 +55,7 @@
             abort();                                                                               \
     } while (0)
 
-struct src {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint32_t take(struct src *s, unsigned bytes)
-{
-    uint32_t v = 0;
-    while (bytes--) {
-        v = v << 8 | (s->n ? *s->p : 0u);
-        if (s->n) {
-            s->p++;
-            s->n--;
-        }
-    }
-    return v;
-}
+#include "fuzz_input.h"
 
 /* ---- the fake device: register file only; the input does the rest ---- */
 

@@ -13,23 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct src {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint32_t take(struct src *s, unsigned bytes)
-{
-    uint32_t v = 0;
-    while (bytes--) {
-        v = v << 8 | (s->n ? *s->p : 0u);
-        if (s->n) {
-            s->p++;
-            s->n--;
-        }
-    }
-    return v;
-}
+#include "fuzz_input.h"
 
 static struct dk_frame built, parsed, again;
 static uint8_t wire[DK_WIRE_FRAME_MAX], wire2[DK_WIRE_FRAME_MAX];

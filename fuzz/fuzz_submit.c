@@ -21,23 +21,7 @@
 #define NFEN 16
 #define QCAP 8
 
-struct src {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint32_t take(struct src *s, unsigned bytes)
-{
-    uint32_t v = 0;
-    while (bytes--) {
-        v = v << 8 | (s->n ? *s->p : 0u);
-        if (s->n) {
-            s->p++;
-            s->n--;
-        }
-    }
-    return v;
-}
+#include "fuzz_input.h"
 
 /* Every object the submit path can touch, in one block so one memcmp
  * compares all of it. */

@@ -344,11 +344,10 @@ struct dk_sim_dev {
 int dk_sim_init(struct dk_sim_dev *d, struct dk_host *h, const struct dk_sim_cfg *cfg);
 
 /**
- * @brief Stop the device: its pending completion event is cancelled and the
- *        struct is zeroed. host.h has no window removal, so the window stays
- *        registered: afterwards its reads return all ones and writes are
- *        ignored, and @p d's storage must stay valid until dk_host_fini().
- *        Safe twice and on a zeroed struct.
+ * @brief Stop the device: its pending completion event is cancelled, its
+ *        window is unregistered (dk_host_window_remove(): later register
+ *        accesses fault, and the capability may be registered again) and the
+ *        struct is zeroed. Safe twice and on a zeroed struct.
  * @return DK_OK.
  */
 int dk_sim_fini(struct dk_sim_dev *d);

@@ -92,6 +92,7 @@ struct dk_svc_stats {
     uint64_t submitted, resolved, rejected[DK_STATUS_COUNT], outcomes[DK_OUTCOME_COUNT];
     uint64_t device_requests, device_completions, resets, kills, timeouts, probes_extended;
     uint64_t stale, device_faults, fences_signalled, fences_failed;
+    uint64_t pins_kept; /**< tickets resolved by a reset the device never finished: pins kept */
 };
 
 /** Trace events for a timeline viewer (the demo writes Chrome trace JSON). */
@@ -192,8 +193,12 @@ uint64_t dk_svc_next_wake(void *arg);
 
 /**
  * @brief Reset the device now (the caller's policy, or the ladder's last step).
- * @return DK_OK; DK_E_INVAL; bring-up statuses if the device does not come back
- *         (it then stays FAULTED and refuses work).
+ *        If the device never reads back a finished reset, every ticket still
+ *        resolves, but the buffers of work it held stay pinned for good (it may
+ *        still write them) and the device is left FAULTED.
+ * @return DK_OK; DK_E_INVAL; DK_E_DEVICE (VIRTIO_RESET_TIMEOUT); bring-up
+ *         statuses if the device does not come back (it then stays FAULTED
+ *         and refuses work).
  */
 int dk_svc_reset(struct dk_svc *s, enum dk_reason *why);
 

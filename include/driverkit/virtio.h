@@ -362,7 +362,8 @@ int dk_vblk_fini(struct dk_vblk *b);
  *        capacity; FLUSH: sector 0, no data; GET_ID: one 20-byte segment.
  * @return DK_OK; DK_E_INVAL (BAD_ENUM, VIRTIO_BLK_ALIGN, VIRTIO_BLK_SEGS);
  *         DK_E_RANGE (VIRTIO_BLK_RANGE); DK_E_DENIED (VIRTIO_READ_ONLY);
- *         dk_virtq_add statuses.
+ *         DK_E_UNSUPPORTED (OPTIONAL_OP: FLUSH on a device that did not offer
+ *         it); DK_E_FAULTED, DK_E_QUEUE_FULL and other dk_virtq_add statuses.
  */
 int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
                    unsigned nseg, uint64_t cookie, enum dk_reason *why);

@@ -470,7 +470,7 @@ static void dk_svc_reclaimed(void *arg, uint64_t cookie)
 int dk_svc_reset(struct dk_svc *s, enum dk_reason *why)
 {
     uint64_t t, head;
-    int rc;
+    int rc, stopped;
 
     if (s == NULL || s->magic != DK_SVC_MAGIC)
         return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
@@ -480,12 +480,14 @@ int dk_svc_reset(struct dk_svc *s, enum dk_reason *why)
             return rc;
     }
     /* The device must stop before its buffers are taken back. */
-    (void)dk_virtio_reset(dk_svc_vdev(s), NULL);
-    (void)dk_virtq_reclaim(dk_svc_vq(s), dk_svc_reclaimed, s, NULL);
-    if (s->cfg.kind == DK_SVC_BLK)
-        (void)dk_vblk_fini(&s->dev.blk);
-    else
-        (void)dk_vaccel_fini(&s->dev.accel);
+    stopped = dk_virtio_reset(dk_svc_vdev(s), why) == DK_OK;
+    if (stopped) {
+        (void)dk_virtq_reclaim(dk_svc_vq(s), dk_svc_reclaimed, s, NULL);
+        if (s->cfg.kind == DK_SVC_BLK)
+            (void)dk_vblk_fini(&s->dev.blk);
+        else
+            (void)dk_vaccel_fini(&s->dev.accel);
+    }
     /* Every in-flight ticket resolves exactly once: the expired one as
      * TIMED_OUT, a killed client's as KILLED, all others as RESET. */
     head = s->queue.head;
@@ -493,8 +495,22 @@ int dk_svc_reset(struct dk_svc *s, enum dk_reason *why)
         struct dk_svc_req *r = dk_svc_req_of(s, t);
         if (r->state == DK_SVC_FREE || r->sub.ticket != t)
             continue;
+        /* SECURITY: a device that did not stop may still write the buffers
+         * it was given: the ticket resolves (no waiter hangs) but its pins
+         * are kept, so those buffers are never reclaimed or reused. */
+        if (!stopped && r->pending != 0) {
+            r->sub.n_bufs = 0;
+            s->stats.pins_kept++;
+        }
         dk_svc_finish(s, r,
                       r->outcome == DK_OUTCOME_TIMED_OUT ? DK_OUTCOME_TIMED_OUT : DK_OUTCOME_RESET);
+    }
+    if (!stopped) {
+        /* Wedged: nothing more goes to it; the caller may restart the service. */
+        (void)dk_device_reset_end(s->cfg.device, NULL);
+        (void)dk_device_fault(s->cfg.device, DK_R_VIRTIO_RESET_TIMEOUT, NULL);
+        s->stats.resets++;
+        return dk_reject(why, DK_R_VIRTIO_RESET_TIMEOUT, DK_E_DEVICE);
     }
     /* The device comes up again before the state machine admits work: a
      * frame accepted from RESET_END's audit hook must find a device (it was
