@@ -25,7 +25,7 @@
 #include <driverkit/common.h>
 #include <driverkit/status.h>
 
-#define DK_HOST_VMOS_MAX 256u   /**< live VMOs at once */
+#define DK_HOST_VMOS_MAX 256u   /**< live VMOs at once (slot numbers fit a uint8_t) */
 #define DK_HOST_EVENTS_MAX 64u  /**< scheduled events at once */
 #define DK_HOST_WINDOWS_MAX 16u /**< registered MMIO windows */
 #define DK_HOST_IRQS 32u        /**< interrupt lines 0..31 */
@@ -95,8 +95,9 @@ struct dk_host {
     uint32_t irq_pending;
     uint32_t irq_bound;
     uint32_t irq_delivered; /**< reported by wait, not yet acknowledged */
-    uint32_t dma_hint;      /**< VMO index dk_host_dma_ptr tries first */
+    uint8_t dma_hint[4];    /**< VMO slots dk_host_dma_ptr tries first, latest hit first */
     uint32_t vmo_top;       /**< one past the highest live VMO slot: lookups stop there */
+    uint64_t dma_gen;       /**< moves whenever DMA access is taken away (dk_host_dma_gen) */
     struct dk_host_stats stats;
     struct dk_host_vmo vmos[DK_HOST_VMOS_MAX];
     struct dk_host_event events[DK_HOST_EVENTS_MAX];
@@ -184,6 +185,28 @@ int dk_host_raise_irq(struct dk_host *h, uint32_t irq);
  *        that range is not entirely inside one live VMO.
  */
 void *dk_host_dma_ptr(struct dk_host *h, uint64_t dma, uint64_t len);
+
+/**
+ * @brief dk_host_dma_ptr(), also reporting the live VMO the range lies in:
+ *        its first DMA address (@p vmo_dma) and its length (@p vmo_len).
+ *        A device may translate other addresses inside that VMO itself, for
+ *        as long as dk_host_dma_gen() does not move.
+ */
+void *dk_host_dma_vmo(struct dk_host *h, uint64_t dma, uint64_t len, uint64_t *vmo_dma,
+                      uint64_t *vmo_len);
+
+/**
+ * @brief The DMA generation: a number that changes whenever a VMO is
+ *        destroyed, i.e. whenever an address dk_host_dma_ptr() accepted may
+ *        stop being accepted. A simulated device may keep the pointers it
+ *        translated (a translation cache, as an IOTLB does) while the
+ *        generation it translated them under is still current, and must
+ *        translate again once it moved. Never 0 after dk_host_init().
+ */
+static inline uint64_t dk_host_dma_gen(const struct dk_host *h)
+{
+    return h->dma_gen;
+}
 
 /** @brief Copy the counters. @return DK_OK; DK_E_INVAL. */
 int dk_host_stats(const struct dk_host *h, struct dk_host_stats *out);

@@ -234,6 +234,7 @@ struct dk_sim_seg {
     uint64_t addr; /**< DMA address */
     uint32_t len;
     uint32_t write; /**< 1: device-writable */
+    uint8_t *ptr;   /**< its host memory, valid while the request's gen is current */
 };
 
 /**
@@ -247,6 +248,7 @@ struct dk_sim_req {
     uint64_t rng_seed;   /**< per-request generator seed (rng bytes and length) */
     uint64_t readable;   /**< device-readable bytes */
     uint64_t writable;   /**< device-writable bytes */
+    uint64_t gen;        /**< dk_host_dma_gen() when seg[].ptr were translated */
     uint32_t req;        /**< request number */
     uint16_t next, prev; /**< pending list links, DK_SIM_NIL at the ends */
     uint8_t nseg;        /**< segments, readable ones first */
@@ -276,6 +278,13 @@ struct dk_sim_queue {
     uint8_t ready;  /**< modern QueueReady, legacy pfn != 0 */
     uint8_t broken; /**< a driver fault stopped this queue until reset */
     uint8_t pad[3];
+    /** Translation cache of the three ring areas: valid while gen is the
+     *  host's DMA generation and desc/driver/device/num are the ones below. */
+    struct {
+        uint64_t gen, desc, driver, device;
+        uint32_t num, pad;
+        uint8_t *desc_p, *avail_p, *used_p;
+    } rings;
     struct dk_sim_req req[DK_VIRTQ_SIZE_MAX];
 };
 
@@ -323,7 +332,14 @@ struct dk_sim_dev {
     struct dk_sim_log *log;
     const struct dk_sim_log *replay;
     uint32_t replay_hint; /**< where the last replay lookup matched */
-    uint32_t pad2;
+    uint32_t tlb_next;    /**< the tlb entry the next miss replaces */
+    /** Translation cache (an IOTLB): whole VMOs dk_host_dma_vmo() found,
+     *  valid while gen is the host's DMA generation. */
+    struct {
+        uint64_t dma, len;
+        uint8_t *ptr;
+        uint64_t gen;
+    } tlb[2];
     struct dk_sim_stats stats;
     struct dk_sim_queue q[DK_SIM_QUEUES];
 };

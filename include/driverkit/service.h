@@ -65,6 +65,8 @@ struct dk_svc_cmd {
     uint32_t value;
     uint16_t op;
     uint16_t done;         /**< 1 once the device answered */
+    uint8_t src_ref, dst_ref; /**< frame buffer refs behind src/dst, 0xff when unused */
+    uint8_t pad[6];
 };
 
 /** Service-side state of one ticket. Caller storage (one per queue slot). */
@@ -140,6 +142,7 @@ struct dk_svc {
     struct dk_submit_ctx ctx;
     struct dk_frame frame;            /**< parse scratch */
     struct dk_svc_cmd cmd_scratch[DK_WIRE_CMDS_MAX]; /**< decode scratch */
+    struct dk_slice slice_scratch[DK_WIRE_BUFS_MAX]; /**< the submit's slices, one per ref */
     union {
         struct dk_vblk blk;
         struct dk_vaccel accel;

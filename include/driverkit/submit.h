@@ -79,6 +79,20 @@ int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct
                     uint64_t cookie, struct dk_submission *rec, enum dk_reason *why);
 
 /**
+ * @brief dk_submit_frame(), also handing back what each buffer ref resolved
+ *        to, so a caller that programs a device needs no second lookup.
+ * @param slices caller scratch for f->n_bufs entries (at most
+ *        DK_WIRE_BUFS_MAX): on DK_OK, slices[i] is the slice of
+ *        f->bufs[i] with the access the ref declared; on a refusal its
+ *        contents are unspecified (nothing else is changed). NULL: as
+ *        dk_submit_frame().
+ * @return as dk_submit_frame().
+ */
+int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
+                           const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                           struct dk_slice *slices, enum dk_reason *why);
+
+/**
  * @brief Are the submission's waits satisfied?
  * @param index receives the member the answer is about (optional)
  * @return DK_OK (all reached); DK_E_WOULD_BLOCK; a wait fence's failure

@@ -218,8 +218,9 @@ static int dk_buf_check_access(const struct dk_buf *b, unsigned access, enum dk_
     return DK_OK;
 }
 
-int dk_buf_slice(const struct dk_buf_table *t, uint16_t client, uint32_t handle, uint64_t offset,
-                 uint64_t length, unsigned access, struct dk_slice *out, enum dk_reason *why)
+int dk_buf_slice_pins(const struct dk_buf_table *t, uint16_t client, uint32_t handle,
+                      uint64_t offset, uint64_t length, unsigned access, struct dk_slice *out,
+                      uint32_t *pins, enum dk_reason *why)
 {
     struct dk_buf *b;
     int rc;
@@ -244,7 +245,15 @@ int dk_buf_slice(const struct dk_buf_table *t, uint16_t client, uint32_t handle,
     out->dma_addr = b->dma_addr + offset;
     out->buf = handle;
     out->access = access;
+    if (pins != NULL)
+        *pins = b->pins;
     return dk_accept(why);
+}
+
+int dk_buf_slice(const struct dk_buf_table *t, uint16_t client, uint32_t handle, uint64_t offset,
+                 uint64_t length, unsigned access, struct dk_slice *out, enum dk_reason *why)
+{
+    return dk_buf_slice_pins(t, client, handle, offset, length, access, out, NULL, why);
 }
 
 int dk_buf_pin(struct dk_buf_table *t, uint16_t client, uint32_t handle, enum dk_reason *why)

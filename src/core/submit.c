@@ -13,9 +13,11 @@ static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint3
     return n;
 }
 
-/* Every check of dk_submit_frame except the queue's; writes nothing. */
+/* Every check of dk_submit_frame except the queue's; writes nothing but
+ * @slices (caller scratch, one per buffer ref, may be NULL). */
 static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
-                           const struct dk_frame *f, enum dk_reason *why)
+                           const struct dk_frame *f, struct dk_slice *slices,
+                           enum dk_reason *why)
 {
     uint32_t i;
     int rc;
@@ -30,15 +32,18 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
         return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
     for (i = 0; i < f->n_bufs; i++) {
         const struct dk_wire_buf *b = &f->bufs[i];
-        struct dk_slice sl;
-        struct dk_buf info;
+        struct dk_slice one, *sl = slices != NULL ? &slices[i] : &one;
+        uint32_t pins;
 
-        rc = dk_buf_slice(c->bufs, client, b->handle, b->offset, b->length, b->access, &sl, why);
+        rc = dk_buf_slice_pins(c->bufs, client, b->handle, b->offset, b->length, b->access, sl,
+                               &pins, why);
         if (rc != DK_OK)
             return rc;
-        (void)dk_buf_info(c->bufs, client, b->handle, &info);
-        /* BOUND: the pins this frame adds must fit, counting repeats. */
-        if (dk_submit_refs_of(f, i, b->handle) > DK_BUF_PINS_MAX - info.pins)
+        /* BOUND: the pins this frame adds must fit, counting repeats. The
+         * frame's ref count bounds them; only near the cap are the repeats
+         * of this handle counted exactly. */
+        if (f->n_bufs > DK_BUF_PINS_MAX - pins &&
+            dk_submit_refs_of(f, i, b->handle) > DK_BUF_PINS_MAX - pins)
             return dk_reject(why, DK_R_PIN_OVERFLOW, DK_E_NO_SPACE);
     }
     for (i = 0; i < f->n_waits; i++) {
@@ -55,8 +60,9 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
     return DK_OK;
 }
 
-int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                    uint64_t cookie, struct dk_submission *rec, enum dk_reason *why)
+int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
+                           const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                           struct dk_slice *slices, enum dk_reason *why)
 {
     uint64_t ticket;
     uint32_t i;
@@ -69,7 +75,7 @@ int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct
     rc = dk_frame_check(f, why);
     if (rc != DK_OK)
         return rc;
-    rc = dk_submit_check(c, client, f, why);
+    rc = dk_submit_check(c, client, f, slices, why);
     if (rc != DK_OK)
         return rc;
     rc = dk_queue_reserve(c->queue, client, f->qos, cookie, &ticket, why);
@@ -97,6 +103,12 @@ int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct
     rec->pad = 0;
     rec->state = DK_SUB_ACTIVE;
     return dk_accept(why);
+}
+
+int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                    uint64_t cookie, struct dk_submission *rec, enum dk_reason *why)
+{
+    return dk_submit_frame_slices(c, client, f, cookie, rec, NULL, why);
 }
 
 int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *rec,

@@ -64,15 +64,20 @@ static int dk_opclass_known(uint16_t opcode)
 
 /* The bytes a decoded frame occupies on the wire (u64: no wrap possible
  * for counts within their caps). */
+/* Wire bytes of everything but the command payloads. */
+static uint64_t dk_frame_fixed_len(const struct dk_frame *f)
+{
+    return DK_WIRE_HEADER_SIZE + (uint64_t)DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals) +
+           (uint64_t)DK_WIRE_BUF_ENTRY * f->n_bufs + (uint64_t)DK_WIRE_CMD_HEADER * f->n_cmds;
+}
+
 static uint64_t dk_frame_wire_len(const struct dk_frame *f)
 {
-    uint64_t n = DK_WIRE_HEADER_SIZE;
+    uint64_t n = dk_frame_fixed_len(f);
     uint32_t i;
 
-    n += (uint64_t)DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals);
-    n += (uint64_t)DK_WIRE_BUF_ENTRY * f->n_bufs;
     for (i = 0; i < f->n_cmds; i++)
-        n += DK_WIRE_CMD_HEADER + (uint64_t)f->cmds[i].len;
+        n += f->cmds[i].len;
     return n;
 }
 
@@ -416,9 +421,13 @@ int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, u
     if (f->n_cmds >= DK_WIRE_CMDS_MAX || len > DK_WIRE_CMD_PAYLOAD_MAX)
         return DK_E_MALFORMED;
     /* BOUND: the store is as large as a whole frame, so a frame that fits
-     * the wire always fits the store. */
-    if (len > DK_WIRE_FRAME_MAX - f->raw_used ||
-        DK_WIRE_CMD_HEADER + (uint64_t)len > DK_WIRE_FRAME_MAX - dk_frame_wire_len(f))
+     * the wire always fits the store. raw_used counts every payload byte
+     * stored so far (all of them for a built frame, the whole frame for a
+     * parsed one), so the wire size is bounded without walking the
+     * commands: adding stays O(1). */
+    if (f->raw_used > DK_WIRE_FRAME_MAX || len > DK_WIRE_FRAME_MAX - f->raw_used ||
+        DK_WIRE_CMD_HEADER + (uint64_t)len >
+            DK_WIRE_FRAME_MAX - (dk_frame_fixed_len(f) + (uint64_t)f->raw_used))
         return DK_E_MALFORMED;
     c = &f->cmds[f->n_cmds++];
     c->opcode = opcode;

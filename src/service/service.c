@@ -130,14 +130,17 @@ static uint32_t dk_svc_le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Resolve buffer ref @ref of the frame to a DMA range the device may read
- * (@access READ) or write (WRITE), for @client. */
-static int dk_svc_ref(struct dk_svc *s, uint16_t client, const struct dk_frame *f, uint32_t ref,
-                      unsigned access, uint64_t *dma, uint32_t *len, enum dk_reason *why)
+/* No buffer ref: what a dk_svc_cmd's src_ref / dst_ref hold when unused. */
+#define DK_SVC_NO_REF 0xffu
+
+/* Check buffer ref @ref of the frame for a device @access (READ: the device
+ * reads it, WRITE: it writes it) and note it in @at. Only the frame's own
+ * declarations are read here: dk_submit_frame_slices() checks the ref
+ * against the client's buffers, and the DMA address comes from its slice. */
+static int dk_svc_ref(const struct dk_frame *f, uint32_t ref, unsigned access, uint8_t *at,
+                      uint32_t *len, enum dk_reason *why)
 {
     const struct dk_wire_buf *b;
-    struct dk_slice sl;
-    int rc;
 
     if (ref >= f->n_bufs)
         return dk_reject(why, DK_R_SVC_BUF_REF, DK_E_INVAL);
@@ -146,16 +149,13 @@ static int dk_svc_ref(struct dk_svc *s, uint16_t client, const struct dk_frame *
         return dk_reject(why, DK_R_SVC_ACCESS, DK_E_DENIED);
     if (b->length > UINT32_MAX)
         return dk_reject(why, DK_R_SVC_LENGTH, DK_E_INVAL);
-    rc = dk_buf_slice(s->cfg.bufs, client, b->handle, b->offset, b->length, access, &sl, why);
-    if (rc != DK_OK)
-        return rc;
-    *dma = sl.dma_addr;
-    *len = (uint32_t)sl.length;
+    *at = (uint8_t)ref;
+    *len = (uint32_t)b->length;
     return DK_OK;
 }
 
-static int dk_svc_decode_blk(struct dk_svc *s, uint16_t client, const struct dk_frame *f,
-                             uint16_t op, const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
+static int dk_svc_decode_blk(const struct dk_svc *s, const struct dk_frame *f, uint16_t op,
+                             const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
                              enum dk_reason *why)
 {
     uint64_t cap = s->dev.blk.capacity;
@@ -164,7 +164,7 @@ static int dk_svc_decode_blk(struct dk_svc *s, uint16_t client, const struct dk_
     if (op == DK_SVC_OP_BLK_GET_ID) {
         if (plen != 8 || dk_svc_le32(p + 4) != 0)
             return dk_reject(why, DK_R_SVC_PAYLOAD, DK_E_MALFORMED);
-        rc = dk_svc_ref(s, client, f, dk_svc_le32(p), DK_BUF_WRITE, &c->dst, &c->dst_len, why);
+        rc = dk_svc_ref(f, dk_svc_le32(p), DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
         if (rc == DK_OK && c->dst_len != DK_VBLK_ID_BYTES)
             return dk_reject(why, DK_R_SVC_LENGTH, DK_E_INVAL);
         return rc;
@@ -175,9 +175,9 @@ static int dk_svc_decode_blk(struct dk_svc *s, uint16_t client, const struct dk_
         return dk_reject(why, DK_R_SVC_PAYLOAD, DK_E_MALFORMED);
     c->sector = (uint64_t)dk_svc_le32(p) | (uint64_t)dk_svc_le32(p + 4) << 32;
     if (op == DK_SVC_OP_BLK_READ)
-        rc = dk_svc_ref(s, client, f, dk_svc_le32(p + 8), DK_BUF_WRITE, &c->dst, &c->dst_len, why);
+        rc = dk_svc_ref(f, dk_svc_le32(p + 8), DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
     else
-        rc = dk_svc_ref(s, client, f, dk_svc_le32(p + 8), DK_BUF_READ, &c->src, &c->src_len, why);
+        rc = dk_svc_ref(f, dk_svc_le32(p + 8), DK_BUF_READ, &c->src_ref, &c->src_len, why);
     if (rc != DK_OK)
         return rc;
     {
@@ -191,8 +191,8 @@ static int dk_svc_decode_blk(struct dk_svc *s, uint16_t client, const struct dk_
     return DK_OK;
 }
 
-static int dk_svc_decode_accel(struct dk_svc *s, uint16_t client, const struct dk_frame *f,
-                               uint16_t op, const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
+static int dk_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f, uint16_t op,
+                               const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
                                enum dk_reason *why)
 {
     uint32_t a, b;
@@ -206,20 +206,20 @@ static int dk_svc_decode_accel(struct dk_svc *s, uint16_t client, const struct d
     b = dk_svc_le32(p + 4);
     switch (op) {
     case DK_SVC_OP_COPY:
-        rc = dk_svc_ref(s, client, f, a, DK_BUF_READ, &c->src, &c->src_len, why);
+        rc = dk_svc_ref(f, a, DK_BUF_READ, &c->src_ref, &c->src_len, why);
         if (rc == DK_OK)
-            rc = dk_svc_ref(s, client, f, b, DK_BUF_WRITE, &c->dst, &c->dst_len, why);
+            rc = dk_svc_ref(f, b, DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
         if (rc == DK_OK && c->src_len != c->dst_len)
             return dk_reject(why, DK_R_SVC_LENGTH, DK_E_INVAL);
         break;
     case DK_SVC_OP_FILL:
-        rc = dk_svc_ref(s, client, f, a, DK_BUF_WRITE, &c->dst, &c->dst_len, why);
+        rc = dk_svc_ref(f, a, DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
         c->value = b & 0xffu;
         break;
     default:
         if (b != 0)
             return dk_reject(why, DK_R_SVC_PAYLOAD, DK_E_MALFORMED);
-        rc = dk_svc_ref(s, client, f, a, DK_BUF_READ, &c->src, &c->src_len, why);
+        rc = dk_svc_ref(f, a, DK_BUF_READ, &c->src_ref, &c->src_len, why);
         break;
     }
     if (rc == DK_OK && (c->src_len | c->dst_len) > s->dev.accel.max_len)
@@ -228,8 +228,9 @@ static int dk_svc_decode_accel(struct dk_svc *s, uint16_t client, const struct d
 }
 
 /* Decode every command into @out before anything is submitted: all checks
- * first, so a refusal changes nothing. */
-static int dk_svc_decode(struct dk_svc *s, uint16_t client, const struct dk_frame *f,
+ * first, so a refusal changes nothing. Buffer refs stay indices until the
+ * submit's slices turn them into DMA addresses (dk_svc_resolve). */
+static int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f,
                          struct dk_svc_cmd *out, uint16_t *n, enum dk_reason *why)
 {
     uint32_t i;
@@ -245,10 +246,11 @@ static int dk_svc_decode(struct dk_svc *s, uint16_t client, const struct dk_fram
             continue;
         memset(c, 0, sizeof(*c));
         c->op = op;
+        c->src_ref = c->dst_ref = DK_SVC_NO_REF;
         if (s->cfg.kind == DK_SVC_BLK && DK_OPC_CLASS(op) == DK_OPC_BLOCK)
-            rc = dk_svc_decode_blk(s, client, f, op, p, f->cmds[i].len, c, why);
+            rc = dk_svc_decode_blk(s, f, op, p, f->cmds[i].len, c, why);
         else if (s->cfg.kind == DK_SVC_ACCEL && DK_OPC_CLASS(op) == DK_OPC_XFER)
-            rc = dk_svc_decode_accel(s, client, f, op, p, f->cmds[i].len, c, why);
+            rc = dk_svc_decode_accel(s, f, op, p, f->cmds[i].len, c, why);
         else
             rc = dk_reject(why, DK_R_SVC_OPCODE, DK_E_UNSUPPORTED);
         if (rc != DK_OK)
@@ -256,6 +258,20 @@ static int dk_svc_decode(struct dk_svc *s, uint16_t client, const struct dk_fram
         (*n)++;
     }
     return DK_OK;
+}
+
+/* The DMA address of each command's buffers, from the slices the submit
+ * checked them into (one per frame ref). */
+static void dk_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_slice *sl)
+{
+    uint16_t i;
+
+    for (i = 0; i < n; i++, c++) {
+        if (c->src_ref != DK_SVC_NO_REF)
+            c->src = sl[c->src_ref].dma_addr;
+        if (c->dst_ref != DK_SVC_NO_REF)
+            c->dst = sl[c->dst_ref].dma_addr;
+    }
 }
 
 /* ---- running submissions ------------------------------------------------ */
@@ -386,19 +402,21 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
     if (rc == DK_OK)
         rc = dk_wire_parse(&s->frame, bytes, len, why);
     if (rc == DK_OK)
-        rc = dk_svc_decode(s, client, &s->frame, cmds, &ncmds, why);
+        rc = dk_svc_decode(s, &s->frame, cmds, &ncmds, why);
     /* The record is written only once the queue issued the ticket, and the
      * ticket issued is the queue's head: hand over that slot's record
      * directly (a refusal writes nothing into it). */
     r = dk_svc_req_of(s, s->queue.head);
     if (rc == DK_OK)
-        rc = dk_submit_frame(&s->ctx, client, &s->frame, 0, &r->sub, why);
+        rc = dk_submit_frame_slices(&s->ctx, client, &s->frame, 0, &r->sub, s->slice_scratch,
+                                    why);
     if (rc != DK_OK) {
         s->stats.rejected[rc >= 0 && rc < DK_STATUS_COUNT ? rc : DK_E_INVAL]++;
         dk_svc_trace(s, DK_TRACE_REJECT, 0, sender_id, (uint64_t)rc);
         return rc;
     }
     /* BOUND: only the decoded commands are copied, not the whole record. */
+    dk_svc_resolve(cmds, ncmds, s->slice_scratch);
     memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
     r->ncmds = ncmds;
     r->posted = 0;

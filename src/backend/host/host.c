@@ -163,6 +163,8 @@ static int dk_host_op_vmo_destroy(void *ctx, uint64_t vmo)
     memset(v, 0, sizeof(*v));
     while (h->vmo_top > 0 && !h->vmos[h->vmo_top - 1u].live)
         h->vmo_top--;
+    /* SECURITY: translations devices cached are stale from here on. */
+    h->dma_gen++;
     return DK_OK;
 }
 
@@ -377,6 +379,7 @@ int dk_host_init(struct dk_host *h, void *arena, size_t arena_size, uint64_t sta
     h->arena = (uint8_t *)arena;
     h->arena_size = arena_size;
     h->now = start_ns;
+    h->dma_gen = 1;
     if (dk_backend_init(&h->base, &dk_host_ops, h, NULL) != DK_OK)
         return DK_E_CORRUPT;
     h->magic = DK_HOST_MAGIC;
@@ -544,24 +547,54 @@ static int dk_host_vmo_holds(const struct dk_host_vmo *v, uint64_t off, uint64_t
     return v->live && off >= v->off && off - v->off < v->len && len <= v->len - (off - v->off);
 }
 
-void *dk_host_dma_ptr(struct dk_host *h, uint64_t dma, uint64_t len)
+/* The slot of the live VMO holding [off, off + len), or DK_HOST_VMOS_MAX. */
+static unsigned dk_host_dma_slot(struct dk_host *h, uint64_t off, uint64_t len)
+{
+    unsigned i, k;
+
+    /* SECURITY: a device may only touch memory inside one live VMO. The
+     * VMOs that answered last are tried first (a device works on a few:
+     * its rings, request headers, data buffers); a hint is only a slot
+     * number, checked like any other. */
+    for (k = 0; k < sizeof h->dma_hint; k++)
+        if (dk_host_vmo_holds(&h->vmos[h->dma_hint[k]], off, len))
+            goto hit;
+    for (i = 0; i < h->vmo_top; i++)
+        if (dk_host_vmo_holds(&h->vmos[i], off, len))
+            break;
+    if (i == h->vmo_top)
+        return DK_HOST_VMOS_MAX;
+    k = sizeof h->dma_hint - 1u;
+    h->dma_hint[k] = (uint8_t)i;
+hit:
+    /* Move the slot that answered to the front. */
+    for (i = h->dma_hint[k]; k > 0; k--)
+        h->dma_hint[k] = h->dma_hint[k - 1u];
+    h->dma_hint[0] = (uint8_t)i;
+    return i;
+}
+
+void *dk_host_dma_vmo(struct dk_host *h, uint64_t dma, uint64_t len, uint64_t *vmo_dma,
+                      uint64_t *vmo_len)
 {
     unsigned i;
 
     if (!dk_host_ok(h) || dma < DK_HOST_DMA_BASE || len == 0)
         return NULL;
     dma -= DK_HOST_DMA_BASE;
-    /* SECURITY: a device may only touch memory inside one live VMO. The
-     * VMO that answered last is tried first (a device works on a few). */
-    if (h->dma_hint < DK_HOST_VMOS_MAX && dk_host_vmo_holds(&h->vmos[h->dma_hint], dma, len))
-        return h->arena + dma;
-    for (i = 0; i < h->vmo_top; i++) {
-        if (dk_host_vmo_holds(&h->vmos[i], dma, len)) {
-            h->dma_hint = i;
-            return h->arena + dma;
-        }
-    }
-    return NULL;
+    i = dk_host_dma_slot(h, dma, len);
+    if (i == DK_HOST_VMOS_MAX)
+        return NULL;
+    if (vmo_dma != NULL)
+        *vmo_dma = DK_HOST_DMA_BASE + h->vmos[i].off;
+    if (vmo_len != NULL)
+        *vmo_len = h->vmos[i].len;
+    return h->arena + dma;
+}
+
+void *dk_host_dma_ptr(struct dk_host *h, uint64_t dma, uint64_t len)
+{
+    return dk_host_dma_vmo(h, dma, len, NULL, NULL);
 }
 
 int dk_host_stats(const struct dk_host *h, struct dk_host_stats *out)

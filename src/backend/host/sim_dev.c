@@ -164,7 +164,7 @@ static int dk_sim_accel_copy(struct dk_sim_dev *d, const struct dk_sim_req *r, u
     uint64_t done = 0;
 
     while (done < len) {
-        uint64_t srem, drem;
+        uint64_t srem = 0, drem = 0;
         const uint8_t *s = dk_sim_locate(d, r, 0, DK_SIM_ACCEL_HDR_BYTES + done, &srem);
         uint8_t *t = dk_sim_locate(d, r, 1, done, &drem);
         uint64_t n = len - done;
@@ -185,7 +185,7 @@ static int dk_sim_accel_fill(struct dk_sim_dev *d, const struct dk_sim_req *r, u
     uint64_t done = 0;
 
     while (done < len) {
-        uint64_t rem;
+        uint64_t rem = 0;
         uint8_t *t = dk_sim_locate(d, r, 1, done, &rem);
 
         if (t == NULL)

@@ -10,9 +10,43 @@
 #include <driverkit/host_sim.h>
 
 #include <stdatomic.h>
+#include <string.h>
 
 /* Driver memory may be unaligned (a buggy driver's), so rings and headers
- * are read and written a byte at a time; all of them are little-endian. */
+ * are read and written through memcpy, which any alignment allows; all of
+ * them are little-endian. Each call reads or writes its bytes once. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint16_t dk_sim_ld16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t dk_sim_ld32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint64_t dk_sim_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void dk_sim_st16(uint8_t *p, uint16_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static inline void dk_sim_st32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+#else
 static inline uint16_t dk_sim_ld16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
@@ -39,6 +73,7 @@ static inline void dk_sim_st32(uint8_t *p, uint32_t v)
     dk_sim_st16(p, (uint16_t)v);
     dk_sim_st16(p + 2, (uint16_t)(v >> 16));
 }
+#endif
 
 /* splitmix64: one 64-bit state, full period, no library. */
 static inline uint64_t dk_sim_mix(uint64_t *state)
@@ -96,12 +131,97 @@ void dk_sim_vq_notify(struct dk_sim_dev *d, uint32_t queue);
 void dk_sim_vq_stop(struct dk_sim_dev *d, struct dk_sim_queue *q);
 void dk_sim_vq_cancel(struct dk_sim_dev *d);
 void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t why, uint32_t id);
-uint8_t *dk_sim_locate(struct dk_sim_dev *d, const struct dk_sim_req *r, int write, uint64_t off,
-                       uint64_t *rem);
-int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, void *dst,
-                uint64_t n);
-int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, const void *src,
-                 uint64_t n);
+uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len);
+
+#define DK_SIM_TLB (sizeof(((struct dk_sim_dev *)0)->tlb) / sizeof(((struct dk_sim_dev *)0)->tlb[0]))
+
+/* Device-side DMA translation of [addr, addr + len), or NULL: through the
+ * device's IOTLB, else dk_host_dma_vmo(). SECURITY: an entry answers only
+ * inside the VMO it was made for, and only while no VMO was destroyed
+ * since it was made (the host's DMA generation). */
+static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+{
+    uint64_t gen = dk_host_dma_gen(d->host);
+    unsigned k;
+
+    for (k = 0; k < DK_SIM_TLB; k++) {
+        uint64_t off = addr - d->tlb[k].dma;
+
+        if (d->tlb[k].gen == gen && len != 0 && off < d->tlb[k].len &&
+            len <= d->tlb[k].len - off)
+            return d->tlb[k].ptr + off;
+    }
+    return dk_sim_dma_miss(d, addr, len);
+}
+
+/* Where byte @off of the request's readable (@write 0) or writable (1)
+ * buffers lives, and how many bytes follow it in the same buffer (@rem).
+ * The pointer translated at take time serves while the host's DMA
+ * generation has not moved; after that the buffer is translated again
+ * (NULL if its VMO is gone). */
+static inline uint8_t *dk_sim_locate(struct dk_sim_dev *d, const struct dk_sim_req *r, int write,
+                                     uint64_t off, uint64_t *rem)
+{
+    unsigned i = write ? r->nread : 0u, end = write ? r->nseg : r->nread;
+
+    for (; i < end; i++) {
+        const struct dk_sim_seg *s = &r->seg[i];
+
+        if (off < s->len) {
+            *rem = s->len - off;
+            if (r->gen == dk_host_dma_gen(d->host))
+                return s->ptr + off;
+            return dk_sim_dma(d, s->addr + off, *rem);
+        }
+        off -= s->len;
+    }
+    return NULL;
+}
+
+/* Copy @n bytes from the request's readable buffers at @off; -1 if they
+ * run out or a buffer is gone. */
+static inline int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off,
+                              void *dst, uint64_t n)
+{
+    uint8_t *out = (uint8_t *)dst;
+
+    while (n > 0) {
+        uint64_t rem = 0;
+        const uint8_t *p = dk_sim_locate(d, r, 0, off, &rem);
+
+        if (p == NULL)
+            return -1;
+        if (rem > n)
+            rem = n;
+        memcpy(out, p, (size_t)rem);
+        out += rem;
+        off += rem;
+        n -= rem;
+    }
+    return 0;
+}
+
+/* Copy @n bytes into the request's writable buffers at @off. */
+static inline int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off,
+                               const void *src, uint64_t n)
+{
+    const uint8_t *in = (const uint8_t *)src;
+
+    while (n > 0) {
+        uint64_t rem = 0;
+        uint8_t *p = dk_sim_locate(d, r, 1, off, &rem);
+
+        if (p == NULL)
+            return -1;
+        if (rem > n)
+            rem = n;
+        memcpy(p, in, (size_t)rem);
+        in += rem;
+        off += rem;
+        n -= rem;
+    }
+    return 0;
+}
 
 /* sim_dev.c: per-class request handling and config space. */
 uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r);

@@ -4,8 +4,11 @@
  * QueueNotify, complete them on the virtual clock, write used elements and
  * decide on used-buffer notifications. Device role only.
  *
- * SECURITY: every ring and buffer address goes through dk_host_dma_ptr(),
- * again at each use, since a VMO can go away between two uses. A chain is
+ * SECURITY: every ring and buffer address goes through dk_host_dma_ptr().
+ * A translation is kept (the rings per queue, the buffers per request) only
+ * while the host's DMA generation stays where it was when it was made; a
+ * destroyed VMO moves the generation, and the next use translates again, so
+ * a VMO that went away between two uses is never touched. A chain is
  * walked and translated completely before any of its memory is touched; a
  * driver error stops the queue with DEVICE_NEEDS_RESET (virtio 2.1.2)
  * instead of guessing. The device writes only writable descriptors and the
@@ -122,11 +125,55 @@ void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t 
     }
 }
 
+uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+{
+    uint64_t vdma = 0, vlen = 0;
+    uint8_t *p = dk_host_dma_vmo(d->host, addr, len, &vdma, &vlen);
+    uint32_t k;
+
+    if (p == NULL)
+        return NULL;
+    k = d->tlb_next;
+    d->tlb_next = (k + 1u) % DK_SIM_TLB;
+    d->tlb[k].dma = vdma;
+    d->tlb[k].len = vlen;
+    d->tlb[k].ptr = p - (addr - vdma);
+    d->tlb[k].gen = dk_host_dma_gen(d->host);
+    return p;
+}
+
+/* The host memory of @q's three ring areas, from the cache while it holds. */
+static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q, uint8_t **desc,
+                        uint8_t **avail, uint8_t **used)
+{
+    uint64_t gen = dk_host_dma_gen(d->host);
+
+    if (q->rings.gen != gen || q->rings.desc != q->desc || q->rings.driver != q->driver ||
+        q->rings.device != q->device || q->rings.num != q->num) {
+        q->rings.gen = 0;
+        q->rings.desc_p = dk_sim_dma(d, q->desc, dk_sim_desc_bytes(q->num));
+        q->rings.avail_p = dk_sim_dma(d, q->driver, dk_sim_avail_bytes(q->num));
+        q->rings.used_p = dk_sim_dma(d, q->device, dk_sim_used_bytes(q->num));
+        if (q->rings.desc_p == NULL || q->rings.avail_p == NULL || q->rings.used_p == NULL)
+            return -1;
+        q->rings.gen = gen;
+        q->rings.desc = q->desc;
+        q->rings.driver = q->driver;
+        q->rings.device = q->device;
+        q->rings.num = q->num;
+    }
+    *desc = q->rings.desc_p;
+    *avail = q->rings.avail_p;
+    *used = q->rings.used_p;
+    return 0;
+}
+
 static uint32_t dk_sim_add_seg(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t addr,
                                uint32_t len, uint16_t flags)
 {
     int write = (flags & DK_VRING_DESC_F_WRITE) != 0;
     struct dk_sim_seg *s;
+    uint8_t *p;
 
     if (len == 0)
         return DK_SIM_DF_ZERO_LEN;
@@ -135,12 +182,14 @@ static uint32_t dk_sim_add_seg(struct dk_sim_dev *d, struct dk_sim_req *r, uint6
     /* virtio 2.7.4.2: readable buffers come before writable ones. */
     if (!write && r->nseg > r->nread)
         return DK_SIM_DF_ORDER;
-    if (dk_host_dma_ptr(d->host, addr, len) == NULL)
+    p = dk_sim_dma(d, addr, len);
+    if (p == NULL)
         return DK_SIM_DF_DESC_DMA;
     s = &r->seg[r->nseg++];
     s->addr = addr;
     s->len = len;
     s->write = (uint32_t)write;
+    s->ptr = p;
     if (write) {
         r->writable += len;
     } else {
@@ -163,7 +212,7 @@ static uint32_t dk_sim_walk_indirect(struct dk_sim_dev *d, struct dk_sim_req *r,
     n = len / 16u;
     if (n > DK_VIRTQ_CHAIN_MAX)
         return DK_SIM_DF_CHAIN_LONG;
-    tbl = dk_host_dma_ptr(d->host, addr, len);
+    tbl = dk_sim_dma(d, addr, len);
     if (tbl == NULL)
         return DK_SIM_DF_DESC_DMA;
     for (;;) {
@@ -195,6 +244,7 @@ static uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, 
     uint32_t i = head, why;
 
     memset(seen, 0, sizeof seen);
+    r->gen = dk_host_dma_gen(d->host);
     r->nseg = 0;
     r->nread = 0;
     r->readable = 0;
@@ -245,13 +295,11 @@ static void dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r)
 
 static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t qi)
 {
-    const uint8_t *desc = dk_host_dma_ptr(d->host, q->desc, dk_sim_desc_bytes(q->num));
-    const uint8_t *avail = dk_host_dma_ptr(d->host, q->driver, dk_sim_avail_bytes(q->num));
-    uint8_t *used = dk_host_dma_ptr(d->host, q->device, dk_sim_used_bytes(q->num));
+    uint8_t *desc, *avail, *used;
     uint16_t aidx, taken = 0;
     uint64_t now = dk_host_now(d->host);
 
-    if (desc == NULL || avail == NULL || used == NULL) {
+    if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
     }
@@ -369,16 +417,14 @@ static uint32_t dk_sim_fault_due(struct dk_sim_dev *d)
 static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
 {
     struct dk_sim_queue *q = &d->q[qi];
-    uint8_t *used, *avail;
+    uint8_t *desc, *used, *avail;
     uint16_t old;
     uint32_t f = DK_SIM_FAULT_NONE;
     int any = 0;
 
     if (q->first == DK_SIM_NIL || q->req[q->first].due > now)
         return;
-    used = dk_host_dma_ptr(d->host, q->device, dk_sim_used_bytes(q->num));
-    avail = dk_host_dma_ptr(d->host, q->driver, dk_sim_avail_bytes(q->num));
-    if (used == NULL || avail == NULL) {
+    if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
     }
@@ -473,63 +519,4 @@ static void dk_sim_fire(void *arg, struct dk_host *h)
             dk_sim_complete_due(d, i, now);
     }
     dk_sim_arm(d);
-}
-
-uint8_t *dk_sim_locate(struct dk_sim_dev *d, const struct dk_sim_req *r, int write, uint64_t off,
-                       uint64_t *rem)
-{
-    unsigned i = write ? r->nread : 0u, end = write ? r->nseg : r->nread;
-
-    for (; i < end; i++) {
-        const struct dk_sim_seg *s = &r->seg[i];
-
-        if (off < s->len) {
-            *rem = s->len - off;
-            return dk_host_dma_ptr(d->host, s->addr + off, *rem);
-        }
-        off -= s->len;
-    }
-    return NULL;
-}
-
-int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, void *dst,
-                uint64_t n)
-{
-    uint8_t *out = (uint8_t *)dst;
-
-    while (n > 0) {
-        uint64_t rem;
-        const uint8_t *p = dk_sim_locate(d, r, 0, off, &rem);
-
-        if (p == NULL)
-            return -1;
-        if (rem > n)
-            rem = n;
-        memcpy(out, p, (size_t)rem);
-        out += rem;
-        off += rem;
-        n -= rem;
-    }
-    return 0;
-}
-
-int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off, const void *src,
-                 uint64_t n)
-{
-    const uint8_t *in = (const uint8_t *)src;
-
-    while (n > 0) {
-        uint64_t rem;
-        uint8_t *p = dk_sim_locate(d, r, 1, off, &rem);
-
-        if (p == NULL)
-            return -1;
-        if (rem > n)
-            rem = n;
-        memcpy(p, in, (size_t)rem);
-        in += rem;
-        off += rem;
-        n -= rem;
-    }
-    return 0;
 }

@@ -46,12 +46,11 @@ int dk_vio_dma_area(const struct dk_backend *be, uint64_t bytes, uint64_t *vmo, 
 /* Unmap and destroy a DMA area made by dk_vio_dma_area (0 vmo: nothing). */
 void dk_vio_dma_free(const struct dk_backend *be, uint64_t vmo, void *va, uint64_t bytes);
 
+/* A little-endian store into driver-owned DMA memory (the byte order is
+ * checked above): one 4-byte store, any alignment. */
 static inline void dk_vio_put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    __builtin_memcpy(p, &v, sizeof v);
 }
 
 static inline uint32_t dk_vio_get32(const volatile uint8_t *p)

@@ -206,12 +206,12 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
         if (segs[i].len == 0)
             return dk_reject(why, DK_R_ZERO_LEN, DK_E_INVAL);
         total += segs[i].len;
-        if (i >= n_out)
-            writable += segs[i].len;
     }
     /* BOUND: a chain totals at most 4 GiB (spec 2.7.5.2). */
     if (total > UINT32_MAX)
         return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    for (i = n_out; i < n; i++)
+        writable += segs[i].len;
     need = (q->use_indirect && n > 1) ? 1u : n;
     if (need > q->num_free)
         return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
@@ -240,22 +240,29 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
         tab->flags = DK_VRING_DESC_F_INDIRECT;
         tab->next = 0;
     } else {
-        uint16_t cur = first;
-        for (i = 0; i < n; i++) {
-            struct dk_vdesc *dd = dk_vq_desc(q, cur);
-            uint16_t nxt = 0;
+        /* Descriptors 0..n-2 link onward; the last ends the chain. */
+        struct dk_vdesc *dd = dk_vq_desc(q, first);
+        uint16_t wflag = 0;
 
-            if (i + 1 < n) {
-                nxt = dk_vq_take(q);
-                h->desc[h->ndesc++] = nxt;
-            }
+        for (i = 0; i + 1u < n; i++) {
+            uint16_t nxt = dk_vq_take(q);
+
+            if (i == n_out)
+                wflag = DK_VRING_DESC_F_WRITE;
+            h->desc[i + 1u] = nxt;
             dd->addr = segs[i].addr;
             dd->len = segs[i].len;
-            dd->flags = (uint16_t)((i + 1 < n ? DK_VRING_DESC_F_NEXT : 0u) |
-                                   (i >= n_out ? DK_VRING_DESC_F_WRITE : 0u));
+            dd->flags = (uint16_t)(DK_VRING_DESC_F_NEXT | wflag);
             dd->next = nxt;
-            cur = nxt;
+            dd = dk_vq_desc(q, nxt);
         }
+        if (i == n_out)
+            wflag = DK_VRING_DESC_F_WRITE;
+        dd->addr = segs[i].addr;
+        dd->len = segs[i].len;
+        dd->flags = wflag;
+        dd->next = 0;
+        h->ndesc = (uint16_t)n;
     }
     h->inflight = 1;
     q->inflight++;
