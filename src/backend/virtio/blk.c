@@ -72,9 +72,8 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
 {
     struct dk_vseg segs[DK_VIRTQ_CHAIN_MAX];
     struct dk_vblk_req *r;
-    uint64_t bytes = 0;
-    uint16_t head, slot;
-
+    uint64_t bytes = 0, hdr_dma;
+    uint16_t slot;
     unsigned i, n_out, n_in;
 
     if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
@@ -91,15 +90,20 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
         if (data[i].len == 0 || (b->size_max != 0 && data[i].len > b->size_max))
             return dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
         bytes += data[i].len;
+        segs[1 + i] = data[i];
     }
     switch (type) {
     case DK_VBLK_T_IN:
     case DK_VBLK_T_OUT:
         if (nseg == 0 || bytes % DK_VBLK_SECTOR != 0)
             return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
-        /* BOUND: never read or write past capacity; no overflow. */
+        /* BOUND: never read or write past capacity; no overflow. With at
+         * most 14 segments of at most 4 GiB, bytes cannot overflow either,
+         * but a chain over 4 GiB is refused (spec 2.7.5.2). */
         if (sector > b->capacity || bytes / DK_VBLK_SECTOR > b->capacity - sector)
             return dk_reject(why, DK_R_VIRTIO_BLK_RANGE, DK_E_RANGE);
+        if (bytes > UINT32_MAX - 17u)
+            return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
         break;
     case DK_VBLK_T_FLUSH:
         if (nseg != 0 || sector != 0)
@@ -126,17 +130,23 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
     dk_vio_put32(r->hdr + 8, (uint32_t)sector);
     dk_vio_put32(r->hdr + 12, (uint32_t)(sector >> 32));
     r->status = DK_VBLK_S_UNSET;
-    segs[0].addr = b->reqs_dma + (uint64_t)slot * sizeof(*r);
+    hdr_dma = b->reqs_dma + (uint64_t)slot * sizeof(*r);
+    segs[0].addr = hdr_dma;
     segs[0].len = sizeof(r->hdr);
     segs[0].pad = 0;
-    for (i = 0; i < nseg; i++)
-        segs[1 + i] = data[i];
-    n_out = 1u + (type == DK_VBLK_T_OUT ? nseg : 0u);
-    n_in = 1u + (type == DK_VBLK_T_OUT ? 0u : nseg);
-    segs[1 + nseg].addr = b->reqs_dma + (uint64_t)slot * sizeof(*r) + 16u;
+    segs[1 + nseg].addr = hdr_dma + 16u;
     segs[1 + nseg].len = 1;
     segs[1 + nseg].pad = 0;
-    return dk_virtq_add(&b->q, segs, n_out, n_in, cookie, &head, why);
+    if (type == DK_VBLK_T_OUT) {
+        n_out = 1u + nseg;
+        n_in = 1u;
+    } else {
+        n_out = 1u;
+        n_in = 1u + nseg;
+    }
+    /* The arguments were all checked above (dk_vq_post's contract). */
+    return dk_vq_post(&b->q, segs, n_out, n_in,
+                      (uint32_t)(type == DK_VBLK_T_OUT ? 1u : bytes + 1u), cookie, why);
 }
 
 int dk_vblk_complete(struct dk_vblk *b, const struct dk_vdone *done)

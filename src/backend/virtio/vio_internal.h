@@ -46,6 +46,14 @@ int dk_vio_dma_area(const struct dk_backend *be, uint64_t bytes, uint64_t *vmo, 
 /* Unmap and destroy a DMA area made by dk_vio_dma_area (0 vmo: nothing). */
 void dk_vio_dma_free(const struct dk_backend *be, uint64_t vmo, void *va, uint64_t bytes);
 
+/* dk_virtq_add() without its argument checks, for callers that made them:
+ * 1 <= n_out + n_in <= DK_VIRTQ_CHAIN_MAX, no zero length, at most 4 GiB in
+ * all, @writable the sum of the last n_in lengths, queue checked (not
+ * faulted). The head taken is the queue's free_head at the call.
+ * DK_OK or DK_E_QUEUE_FULL (VIRTIO_RING_FULL), nothing changed then. */
+int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
+               uint32_t writable, uint64_t cookie, enum dk_reason *why);
+
 /* A little-endian store into driver-owned DMA memory (the byte order is
  * checked above): one 4-byte store, any alignment. */
 static inline void dk_vio_put32(uint8_t *p, uint32_t v)

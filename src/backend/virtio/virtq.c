@@ -184,66 +184,47 @@ static uint16_t dk_vq_take(struct dk_virtq *q)
     return i;
 }
 
-int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
-                 uint64_t cookie, uint16_t *head, enum dk_reason *why)
+int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
+               uint32_t writable, uint64_t cookie, enum dk_reason *why)
 {
+    unsigned n = n_out + n_in, i;
     struct dk_virtq_head *h;
-    struct dk_vdesc *tab;
-    unsigned n = n_out + n_in, i, need;
-    uint64_t total = 0, writable = 0;
-    uint16_t first;
-    int rc = dk_vq_check(q, why);
+    struct dk_vdesc *dd;
+    uint16_t first, wflag = 0;
 
-    if (rc != DK_OK)
-        return rc;
-    if (segs == NULL || head == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (n == 0 || n_out > DK_VIRTQ_CHAIN_MAX || n_in > DK_VIRTQ_CHAIN_MAX)
-        return dk_reject(why, n == 0 ? DK_R_ZERO_LEN : DK_R_OVER_CAP, DK_E_INVAL);
-    if (n > DK_VIRTQ_CHAIN_MAX)
-        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
-    for (i = 0; i < n; i++) {
-        if (segs[i].len == 0)
-            return dk_reject(why, DK_R_ZERO_LEN, DK_E_INVAL);
-        total += segs[i].len;
-    }
-    /* BOUND: a chain totals at most 4 GiB (spec 2.7.5.2). */
-    if (total > UINT32_MAX)
-        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
-    for (i = n_out; i < n; i++)
-        writable += segs[i].len;
-    need = (q->use_indirect && n > 1) ? 1u : n;
-    if (need > q->num_free)
-        return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
-
-    first = dk_vq_take(q);
-    h = &q->heads[first];
-    h->cookie = cookie;
-    h->writable = (uint32_t)writable;
-    h->indirect = (uint8_t)(need == 1 && n > 1);
-    h->desc[0] = first;
-    h->ndesc = 1;
-    if (h->indirect) {
+    if (q->use_indirect && n > 1) {
+        if (q->num_free == 0)
+            return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
+        first = dk_vq_take(q);
+        h = &q->heads[first];
+        h->indirect = 1;
+        h->desc[0] = first;
         /* Readable entries first, then writable; no INDIRECT flag inside. */
-        tab = dk_vq_indirect(q, first);
-        for (i = 0; i < n; i++) {
-            tab[i].addr = segs[i].addr;
-            tab[i].len = segs[i].len;
-            tab[i].flags = (uint16_t)((i + 1 < n ? DK_VRING_DESC_F_NEXT : 0u) |
-                                      (i >= n_out ? DK_VRING_DESC_F_WRITE : 0u));
-            tab[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
+        dd = dk_vq_indirect(q, first);
+        for (i = 0; i < n; i++, dd++) {
+            if (i == n_out)
+                wflag = DK_VRING_DESC_F_WRITE;
+            dd->addr = segs[i].addr;
+            dd->len = segs[i].len;
+            dd->flags = (uint16_t)((i + 1u < n ? DK_VRING_DESC_F_NEXT : 0u) | wflag);
+            dd->next = (uint16_t)(i + 1u < n ? i + 1u : 0u);
         }
-        tab = dk_vq_desc(q, first);
-        tab->addr = q->ring_dma + q->indirect_off +
-                    (uint64_t)first * DK_VIRTQ_CHAIN_MAX * DK_DESC_SIZE;
-        tab->len = n * DK_DESC_SIZE;
-        tab->flags = DK_VRING_DESC_F_INDIRECT;
-        tab->next = 0;
+        dd = dk_vq_desc(q, first);
+        dd->addr = q->ring_dma + q->indirect_off +
+                   (uint64_t)first * DK_VIRTQ_CHAIN_MAX * DK_DESC_SIZE;
+        dd->len = n * DK_DESC_SIZE;
+        dd->flags = DK_VRING_DESC_F_INDIRECT;
+        dd->next = 0;
+        h->ndesc = 1;
     } else {
+        if (n > q->num_free)
+            return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
+        first = dk_vq_take(q);
+        h = &q->heads[first];
+        h->indirect = 0;
+        h->desc[0] = first;
         /* Descriptors 0..n-2 link onward; the last ends the chain. */
-        struct dk_vdesc *dd = dk_vq_desc(q, first);
-        uint16_t wflag = 0;
-
+        dd = dk_vq_desc(q, first);
         for (i = 0; i + 1u < n; i++) {
             uint16_t nxt = dk_vq_take(q);
 
@@ -264,6 +245,8 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
         dd->next = 0;
         h->ndesc = (uint16_t)n;
     }
+    h->cookie = cookie;
+    h->writable = writable;
     h->inflight = 1;
     q->inflight++;
     dk_vq_avail_ring(q)[q->avail_idx & (q->size - 1u)] = first;
@@ -272,8 +255,40 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
     dk_vio_barrier(q->dev, DK_BARRIER_WRITE);
     q->avail_idx++;
     *dk_vq_avail_idx(q) = q->avail_idx;
-    *head = first;
     return dk_reject(why, DK_R_NONE, DK_OK);
+}
+
+int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
+                 uint64_t cookie, uint16_t *head, enum dk_reason *why)
+{
+    unsigned n = n_out + n_in, i;
+    uint64_t total = 0, readable = 0;
+    uint16_t first;
+    int rc = dk_vq_check(q, why);
+
+    if (rc != DK_OK)
+        return rc;
+    if (segs == NULL || head == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (n == 0 || n_out > DK_VIRTQ_CHAIN_MAX || n_in > DK_VIRTQ_CHAIN_MAX)
+        return dk_reject(why, n == 0 ? DK_R_ZERO_LEN : DK_R_OVER_CAP, DK_E_INVAL);
+    if (n > DK_VIRTQ_CHAIN_MAX)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    for (i = 0; i < n; i++) {
+        if (segs[i].len == 0)
+            return dk_reject(why, DK_R_ZERO_LEN, DK_E_INVAL);
+        total += segs[i].len;
+        if (i + 1u == n_out)
+            readable = total;
+    }
+    /* BOUND: a chain totals at most 4 GiB (spec 2.7.5.2). */
+    if (total > UINT32_MAX)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    first = q->free_head; /* the head dk_vq_post takes */
+    rc = dk_vq_post(q, segs, n_out, n_in, (uint32_t)(total - readable), cookie, why);
+    if (rc == DK_OK)
+        *head = first;
+    return rc;
 }
 
 int dk_virtq_kick(struct dk_virtq *q, int *notified)
