@@ -333,12 +333,12 @@ struct dk_sim_dev {
     const struct dk_sim_log *replay;
     uint32_t replay_hint; /**< where the last replay lookup matched */
     uint32_t tlb_next;    /**< the tlb entry the next miss replaces */
+    uint64_t tlb_gen;     /**< host DMA generation the tlb entries belong to */
     /** Translation cache (an IOTLB): whole VMOs dk_host_dma_vmo() found,
-     *  valid while gen is the host's DMA generation. */
+     *  valid while tlb_gen is the host's DMA generation (len 0: empty). */
     struct {
         uint64_t dma, len;
         uint8_t *ptr;
-        uint64_t gen;
     } tlb[2];
     struct dk_sim_stats stats;
     struct dk_sim_queue q[DK_SIM_QUEUES];

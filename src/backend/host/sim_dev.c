@@ -86,10 +86,17 @@ static int dk_sim_blk_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int
     uint8_t st = DK_SIM_S_OK;
 
     *used_len = 1;
-    if (dk_sim_read(d, r, 0, hdr, sizeof hdr) != 0)
-        return -1;
-    type = dk_sim_ld32(hdr);
-    sector = dk_sim_ld64(hdr + 8);
+    /* The header is usually one buffer translated at take time: read its
+     * two fields in place (each once); otherwise gather it. */
+    if (r->gen == dk_host_dma_gen(d->host) && r->seg[0].len >= sizeof hdr && !r->seg[0].write) {
+        type = dk_sim_ld32(r->seg[0].ptr);
+        sector = dk_sim_ld64(r->seg[0].ptr + 8);
+    } else {
+        if (dk_sim_read(d, r, 0, hdr, sizeof hdr) != 0)
+            return -1;
+        type = dk_sim_ld32(hdr);
+        sector = dk_sim_ld64(hdr + 8);
+    }
     if (fail || r->readable > UINT32_MAX || r->writable > UINT32_MAX) {
         st = DK_SIM_S_IOERR;
     } else if (type == DK_SIM_BLK_T_IN || type == DK_SIM_BLK_T_OUT) {
@@ -118,6 +125,12 @@ static int dk_sim_blk_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int
         st = DK_SIM_S_UNSUPP;
     }
     *status = st;
+    /* The status byte ends the last buffer, which is writable (shape). */
+    if (r->gen == dk_host_dma_gen(d->host)) {
+        const struct dk_sim_seg *last = &r->seg[r->nseg - 1u];
+        last->ptr[last->len - 1u] = st;
+        return 0;
+    }
     return dk_sim_write(d, r, r->writable - 1u, &st, 1);
 }
 

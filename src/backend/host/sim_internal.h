@@ -141,16 +141,15 @@ uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len);
  * since it was made (the host's DMA generation). */
 static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
 {
-    uint64_t gen = dk_host_dma_gen(d->host);
     unsigned k;
 
-    for (k = 0; k < DK_SIM_TLB; k++) {
-        uint64_t off = addr - d->tlb[k].dma;
+    if (d->tlb_gen == dk_host_dma_gen(d->host) && len != 0)
+        for (k = 0; k < DK_SIM_TLB; k++) {
+            uint64_t off = addr - d->tlb[k].dma;
 
-        if (d->tlb[k].gen == gen && len != 0 && off < d->tlb[k].len &&
-            len <= d->tlb[k].len - off)
-            return d->tlb[k].ptr + off;
-    }
+            if (off < d->tlb[k].len && len <= d->tlb[k].len - off)
+                return d->tlb[k].ptr + off;
+        }
     return dk_sim_dma_miss(d, addr, len);
 }
 

@@ -127,10 +127,16 @@ void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t 
 
 uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
 {
-    uint64_t vdma = 0, vlen = 0;
+    uint64_t vdma = 0, vlen = 0, gen = dk_host_dma_gen(d->host);
     uint8_t *p = dk_host_dma_vmo(d->host, addr, len, &vdma, &vlen);
     uint32_t k;
 
+    if (d->tlb_gen != gen) {
+        /* A VMO went away: every entry may be stale. */
+        for (k = 0; k < DK_SIM_TLB; k++)
+            d->tlb[k].len = 0;
+        d->tlb_gen = gen;
+    }
     if (p == NULL)
         return NULL;
     k = d->tlb_next;
@@ -138,7 +144,6 @@ uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
     d->tlb[k].dma = vdma;
     d->tlb[k].len = vlen;
     d->tlb[k].ptr = p - (addr - vdma);
-    d->tlb[k].gen = dk_host_dma_gen(d->host);
     return p;
 }
 
