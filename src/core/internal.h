@@ -45,6 +45,17 @@ static inline void dk_zero(void *p, size_t n)
 struct dk_backend;
 struct dk_buf_table;
 struct dk_slice;
+struct dk_submit_ctx;
+struct dk_frame;
+struct dk_submission;
+
+/* dk_submit_frame_slices() without judging the frame again: only for a
+ * frame that dk_wire_parse() accepted into storage nobody else writes, with
+ * nothing changed since (the device service's own parse scratch). The
+ * counts it relies on are the parse's caps (submit.c). */
+int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                     uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                     enum dk_reason *why);
 
 /* dk_buf_slice() that also reports the buffer's current pin count, so the
  * submit path checks a ref with one lookup (buf.c). */

@@ -60,9 +60,9 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
     return DK_OK;
 }
 
-int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
-                           const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
-                           struct dk_slice *slices, enum dk_reason *why)
+static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                        uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                        int check_frame, enum dk_reason *why)
 {
     uint64_t ticket;
     uint32_t i;
@@ -72,7 +72,7 @@ int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
         return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
     /* The frame lives in caller memory: judge it again here, so a built
      * frame, or one changed since it was parsed, meets the wire rules too. */
-    rc = dk_frame_check(f, why);
+    rc = check_frame ? dk_frame_check(f, why) : DK_OK;
     if (rc != DK_OK)
         return rc;
     rc = dk_submit_check(c, client, f, slices, why);
@@ -105,10 +105,26 @@ int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
     return dk_accept(why);
 }
 
+int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
+                           const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                           struct dk_slice *slices, enum dk_reason *why)
+{
+    return dk_submit_do(c, client, f, cookie, rec, slices, 1, why);
+}
+
+int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                     uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                     enum dk_reason *why)
+{
+    if (f == NULL || f->magic != DK_FRAME_VALID)
+        return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
+    return dk_submit_do(c, client, f, cookie, rec, slices, 0, why);
+}
+
 int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
                     uint64_t cookie, struct dk_submission *rec, enum dk_reason *why)
 {
-    return dk_submit_frame_slices(c, client, f, cookie, rec, NULL, why);
+    return dk_submit_do(c, client, f, cookie, rec, NULL, 1, why);
 }
 
 int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *rec,

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "../core/internal.h" /* dk_submit_parsed: the service's own parse scratch */
+
 #define DK_SVC_CMD_BITS 6u /* device request cookie: ticket << 6 | command index */
 #define DK_SVC_HARVEST 16u
 
@@ -408,8 +410,7 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
      * directly (a refusal writes nothing into it). */
     r = dk_svc_req_of(s, s->queue.head);
     if (rc == DK_OK)
-        rc = dk_submit_frame_slices(&s->ctx, client, &s->frame, 0, &r->sub, s->slice_scratch,
-                                    why);
+        rc = dk_submit_parsed(&s->ctx, client, &s->frame, 0, &r->sub, s->slice_scratch, why);
     if (rc != DK_OK) {
         s->stats.rejected[rc >= 0 && rc < DK_STATUS_COUNT ? rc : DK_E_INVAL]++;
         dk_svc_trace(s, DK_TRACE_REJECT, 0, sender_id, (uint64_t)rc);
