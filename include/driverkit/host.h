@@ -98,6 +98,8 @@ struct dk_host {
     uint8_t dma_hint[4];    /**< VMO slots dk_host_dma_ptr tries first, latest hit first */
     uint32_t vmo_top;       /**< one past the highest live VMO slot: lookups stop there */
     uint64_t dma_gen;       /**< moves whenever DMA access is taken away (dk_host_dma_gen) */
+    uint32_t event_top;     /**< one past the highest live event slot: scans stop there */
+    uint32_t pad_ev;
     struct dk_host_stats stats;
     struct dk_host_vmo vmos[DK_HOST_VMOS_MAX];
     struct dk_host_event events[DK_HOST_EVENTS_MAX];

@@ -28,7 +28,7 @@ static int dk_host_next_event(const struct dk_host *h, uint64_t limit)
     int best = -1;
     unsigned i;
 
-    for (i = 0; i < DK_HOST_EVENTS_MAX; i++) {
+    for (i = 0; i < h->event_top; i++) {
         const struct dk_host_event *e = &h->events[i];
         if (!e->live || e->at > limit)
             continue;
@@ -39,12 +39,20 @@ static int dk_host_next_event(const struct dk_host *h, uint64_t limit)
     return best;
 }
 
+/* Free event slot @i and keep event_top just past the highest live one. */
+static void dk_host_event_free(struct dk_host *h, unsigned i)
+{
+    memset(&h->events[i], 0, sizeof(h->events[i]));
+    while (h->event_top > 0 && !h->events[h->event_top - 1u].live)
+        h->event_top--;
+}
+
 static void dk_host_fire(struct dk_host *h, int idx)
 {
     struct dk_host_event ev = h->events[idx];
 
     /* Free the slot before the callback, which may schedule again. */
-    memset(&h->events[idx], 0, sizeof(h->events[idx]));
+    dk_host_event_free(h, (unsigned)idx);
     if (ev.at > h->now)
         h->now = ev.at;
     h->stats.events_fired++;
@@ -448,6 +456,8 @@ int dk_host_schedule(struct dk_host *h, uint64_t at_ns, dk_host_event_fn fn, voi
         e->fn = fn;
         e->arg = arg;
         e->live = 1;
+        if (i >= h->event_top)
+            h->event_top = i + 1u;
         if (id != NULL)
             *id = i + 1u;
         return DK_OK;
@@ -461,7 +471,7 @@ int dk_host_cancel(struct dk_host *h, uint32_t id)
         return DK_E_INVAL;
     if (id > DK_HOST_EVENTS_MAX || !h->events[id - 1].live)
         return DK_E_NOT_FOUND;
-    memset(&h->events[id - 1], 0, sizeof(h->events[id - 1]));
+    dk_host_event_free(h, id - 1u);
     return DK_OK;
 }
 

@@ -240,42 +240,108 @@ static uint32_t dk_sim_walk_indirect(struct dk_sim_dev *d, struct dk_sim_req *r,
     }
 }
 
-/* BOUND: each descriptor of the table is visited at most once (a repeat is
- * a loop), and a chain holds at most DK_VIRTQ_CHAIN_MAX buffers. */
-static uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
-                            uint16_t head, struct dk_sim_req *r)
+/* BOUND: a chain holds at most DK_VIRTQ_CHAIN_MAX buffers; with @track,
+ * each descriptor of the table is visited at most once (a repeat is a
+ * loop). */
+static uint32_t dk_sim_walk_from(struct dk_sim_dev *d, const struct dk_sim_queue *q,
+                                 const uint8_t *desc, uint16_t head, struct dk_sim_req *r,
+                                 int track)
 {
     uint32_t seen[DK_VIRTQ_SIZE_MAX / 32u];
-    uint32_t i = head, why;
+    uint64_t readable = 0, writable = 0;
+    uint32_t i = head, nseg = 0, nread = 0, why;
 
-    memset(seen, 0, sizeof seen);
+    if (track)
+        memset(seen, 0, sizeof seen);
     r->gen = dk_host_dma_gen(d->host);
-    r->nseg = 0;
-    r->nread = 0;
-    r->readable = 0;
-    r->writable = 0;
+    /* The chain's totals stay in locals until it ends (dk_sim_add_seg's
+     * rules, inlined for the direct case). */
     for (;;) {
         const uint8_t *p;
+        struct dk_sim_seg *sg;
+        uint64_t addr;
+        uint32_t len;
         uint16_t flags;
+        uint8_t *ptr;
 
-        if (i >= q->num)
-            return DK_SIM_DF_DESC_RANGE;
-        if (seen[i / 32u] & (1u << (i % 32u)))
-            return DK_SIM_DF_LOOP;
-        seen[i / 32u] |= 1u << (i % 32u);
+        if (i >= q->num) {
+            why = DK_SIM_DF_DESC_RANGE;
+            break;
+        }
+        if (track) {
+            if (seen[i / 32u] & (1u << (i % 32u))) {
+                why = DK_SIM_DF_LOOP;
+                break;
+            }
+            seen[i / 32u] |= 1u << (i % 32u);
+        }
         p = desc + 16u * i;
+        addr = dk_sim_ld64(p);
+        len = dk_sim_ld32(p + 8);
         flags = dk_sim_ld16(p + 12);
         if (flags & DK_VRING_DESC_F_INDIRECT) {
+            r->nseg = (uint8_t)nseg;
+            r->nread = (uint8_t)nread;
+            r->readable = readable;
+            r->writable = writable;
             /* The table ends the chain: INDIRECT with NEXT is illegal. */
             if (!dk_sim_has(d, DK_VIRTIO_F_INDIRECT_DESC) || (flags & DK_VRING_DESC_F_NEXT))
                 return DK_SIM_DF_INDIRECT;
-            return dk_sim_walk_indirect(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8));
+            return dk_sim_walk_indirect(d, r, addr, len);
         }
-        why = dk_sim_add_seg(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8), flags);
-        if (why != DK_SIM_DF_NONE || !(flags & DK_VRING_DESC_F_NEXT))
-            return why;
+        if (len == 0) {
+            why = DK_SIM_DF_ZERO_LEN;
+            break;
+        }
+        if (nseg == DK_VIRTQ_CHAIN_MAX) {
+            why = DK_SIM_DF_CHAIN_LONG;
+            break;
+        }
+        /* virtio 2.7.4.2: readable buffers come before writable ones. */
+        if (!(flags & DK_VRING_DESC_F_WRITE) && nseg > nread) {
+            why = DK_SIM_DF_ORDER;
+            break;
+        }
+        ptr = dk_sim_dma(d, addr, len);
+        if (ptr == NULL) {
+            why = DK_SIM_DF_DESC_DMA;
+            break;
+        }
+        sg = &r->seg[nseg++];
+        sg->addr = addr;
+        sg->len = len;
+        sg->ptr = ptr;
+        if (flags & DK_VRING_DESC_F_WRITE) {
+            sg->write = 1;
+            writable += len;
+        } else {
+            sg->write = 0;
+            nread++;
+            readable += len;
+        }
+        if (!(flags & DK_VRING_DESC_F_NEXT)) {
+            why = DK_SIM_DF_NONE;
+            break;
+        }
         i = dk_sim_ld16(p + 14);
     }
+    r->nseg = (uint8_t)nseg;
+    r->nread = (uint8_t)nread;
+    r->readable = readable;
+    r->writable = writable;
+    return why;
+}
+
+/* BOUND: without tracking, a chain that loops still ends, at
+ * DK_VIRTQ_CHAIN_MAX buffers (CHAIN_LONG) at the latest. A walk that fails
+ * is walked again with every visited descriptor tracked, so the reason is
+ * the exact one (LOOP where a descriptor repeats); the walk only fills @r. */
+static uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
+                            uint16_t head, struct dk_sim_req *r)
+{
+    uint32_t why = dk_sim_walk_from(d, q, desc, head, r, 0);
+
+    return why == DK_SIM_DF_NONE ? why : dk_sim_walk_from(d, q, desc, head, r, 1);
 }
 
 /* Latency and rng seed of a newly taken request. Both are drawn from the
