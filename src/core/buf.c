@@ -220,7 +220,7 @@ static int dk_buf_check_access(const struct dk_buf *b, unsigned access, enum dk_
 
 int dk_buf_slice_pins(const struct dk_buf_table *t, uint16_t client, uint32_t handle,
                       uint64_t offset, uint64_t length, unsigned access, struct dk_slice *out,
-                      uint32_t *pins, enum dk_reason *why)
+                      struct dk_buf **slot, enum dk_reason *why)
 {
     struct dk_buf *b;
     int rc;
@@ -245,8 +245,8 @@ int dk_buf_slice_pins(const struct dk_buf_table *t, uint16_t client, uint32_t ha
     out->dma_addr = b->dma_addr + offset;
     out->buf = handle;
     out->access = access;
-    if (pins != NULL)
-        *pins = b->pins;
+    if (slot != NULL)
+        *slot = b;
     return dk_accept(why);
 }
 

@@ -43,6 +43,7 @@ static inline void dk_zero(void *p, size_t n)
 }
 
 struct dk_backend;
+struct dk_buf;
 struct dk_buf_table;
 struct dk_slice;
 struct dk_submit_ctx;
@@ -57,11 +58,12 @@ int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struc
                      uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
                      enum dk_reason *why);
 
-/* dk_buf_slice() that also reports the buffer's current pin count, so the
- * submit path checks a ref with one lookup (buf.c). */
+/* dk_buf_slice() that also hands back the buffer's slot (its pin count;
+ * the submit pins through it), so the submit path checks a ref with one
+ * lookup (buf.c). */
 int dk_buf_slice_pins(const struct dk_buf_table *t, uint16_t client, uint32_t handle,
                       uint64_t offset, uint64_t length, unsigned access, struct dk_slice *out,
-                      uint32_t *pins, enum dk_reason *why);
+                      struct dk_buf **slot, enum dk_reason *why);
 
 /* BOUND: count a wait loop's wake-ups while the backend clock stands still;
  * 0 once DK_WAIT_IDLE_WAKEUPS_MAX is passed (fence.c). */

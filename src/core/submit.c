@@ -17,7 +17,7 @@ static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint3
  * @slices (caller scratch, one per buffer ref, may be NULL). */
 static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
                            const struct dk_frame *f, struct dk_slice *slices,
-                           enum dk_reason *why)
+                           struct dk_buf **slots, enum dk_reason *why)
 {
     uint32_t i;
     int rc;
@@ -36,9 +36,10 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
         uint32_t pins;
 
         rc = dk_buf_slice_pins(c->bufs, client, b->handle, b->offset, b->length, b->access, sl,
-                               &pins, why);
+                               &slots[i], why);
         if (rc != DK_OK)
             return rc;
+        pins = slots[i]->pins;
         /* BOUND: the pins this frame adds must fit, counting repeats. The
          * frame's ref count bounds them; only near the cap are the repeats
          * of this handle counted exactly. */
@@ -64,6 +65,7 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
                         uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
                         int check_frame, enum dk_reason *why)
 {
+    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
     uint64_t ticket;
     uint32_t i;
     int rc;
@@ -75,15 +77,18 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
     rc = check_frame ? dk_frame_check(f, why) : DK_OK;
     if (rc != DK_OK)
         return rc;
-    rc = dk_submit_check(c, client, f, slices, why);
+    rc = dk_submit_check(c, client, f, slices, slots, why);
     if (rc != DK_OK)
         return rc;
     rc = dk_queue_reserve(c->queue, client, f->qos, cookie, &ticket, why);
     if (rc != DK_OK)
         return rc;
-    /* Commit: these steps were all checked above and cannot fail now. */
+    /* Commit: these steps were all checked above and cannot fail now. The
+     * slots are the ones the checks found: a successful reserve calls no
+     * hook, so nothing ran in between that could have freed one, and the
+     * pin room was counted with repeats. */
     for (i = 0; i < f->n_bufs; i++) {
-        (void)dk_buf_pin(c->bufs, client, f->bufs[i].handle, NULL);
+        slots[i]->pins++;
         rec->bufs[i] = f->bufs[i].handle;
     }
     for (i = 0; i < f->n_signals; i++) {
