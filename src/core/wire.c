@@ -431,6 +431,7 @@ int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint6
 int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len)
 {
     struct dk_wire_cmd *c;
+    uint64_t wire;
 
     if (!dk_frame_building(f) || (payload == NULL && len != 0))
         return DK_E_INVAL;
@@ -441,9 +442,10 @@ int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, u
      * stored so far (all of them for a built frame, the whole frame for a
      * parsed one), so the wire size is bounded without walking the
      * commands: adding stays O(1). */
-    if (f->raw_used > DK_WIRE_FRAME_MAX || len > DK_WIRE_FRAME_MAX - f->raw_used ||
-        DK_WIRE_CMD_HEADER + (uint64_t)len >
-            DK_WIRE_FRAME_MAX - (dk_frame_fixed_len(f) + (uint64_t)f->raw_used))
+    if (f->raw_used > DK_WIRE_FRAME_MAX || len > DK_WIRE_FRAME_MAX - f->raw_used)
+        return DK_E_MALFORMED;
+    wire = dk_frame_fixed_len(f) + f->raw_used;
+    if (wire > DK_WIRE_FRAME_MAX || DK_WIRE_CMD_HEADER + (uint64_t)len > DK_WIRE_FRAME_MAX - wire)
         return DK_E_MALFORMED;
     c = &f->cmds[f->n_cmds++];
     c->opcode = opcode;

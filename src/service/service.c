@@ -241,14 +241,18 @@ static int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f,
     *n = 0;
     for (i = 0; i < f->n_cmds; i++) {
         uint16_t op = f->cmds[i].opcode;
-        const uint8_t *p = dk_frame_cmd_payload(f, i);
+        /* The frame is our own parse: its payload offsets were checked. */
+        const uint8_t *p = f->raw + f->cmds[i].off;
         struct dk_svc_cmd *c = &out[*n];
 
         if (op == DK_OP_NOP)
             continue;
-        memset(c, 0, sizeof(*c));
+        c->src = c->dst = c->sector = 0;
+        c->src_len = c->dst_len = c->value = 0;
         c->op = op;
+        c->done = 0;
         c->src_ref = c->dst_ref = DK_SVC_NO_REF;
+        memset(c->pad, 0, sizeof c->pad);
         if (s->cfg.kind == DK_SVC_BLK && DK_OPC_CLASS(op) == DK_OPC_BLOCK)
             rc = dk_svc_decode_blk(s, f, op, p, f->cmds[i].len, c, why);
         else if (s->cfg.kind == DK_SVC_ACCEL && DK_OPC_CLASS(op) == DK_OPC_XFER)
