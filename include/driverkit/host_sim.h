@@ -11,9 +11,10 @@
  * it is reached only through the MMIO window it registers with
  * dk_host_window_add() (the driver must still be granted the capability with
  * dk_host_grant()) and through the rings the driver places in host VMOs. It
- * touches driver memory only through dk_host_dma_ptr(), so it never reads or
- * writes outside one live VMO, and it writes only into device-writable
- * descriptors and the used ring.
+ * touches driver memory only through dk_host_dma_vmo(), keeping a translation
+ * only while dk_host_dma_gen() has not moved, so it never reads or writes
+ * outside one live VMO, and it writes only into device-writable descriptors
+ * and the used ring.
  *
  * Timing: a request is taken off the available ring when the driver writes
  * QueueNotify (after DRIVER_OK) and completes at now + latency + a seeded

@@ -5,8 +5,9 @@
  * copy/fill/checksum accelerator (docs/virtio-accel.md); their config
  * spaces; and the public set-up calls. Device role only.
  *
- * A request's bytes are read and written at completion time, through
- * dk_sim_read/dk_sim_write/dk_sim_locate, which translate each buffer again.
+ * A request's bytes are read and written at completion time, through the
+ * pointers its walk translated while the host's DMA generation holds, else
+ * through dk_sim_read/dk_sim_write/dk_sim_locate, which translate again.
  * Status is written last, after the data.
  */
 #include "sim_internal.h"
