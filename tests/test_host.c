@@ -398,6 +398,198 @@ Test(host_vmo, arena_exhaustion_and_reuse)
     cr_assert_eq(query_dma(again, ARENA), dbig);
 }
 
+/* The DMA generation moves by one per VMO destroyed and on nothing else:
+ * a refused destroy takes no memory away, so it must not move it. */
+Test(host_vmo, dma_gen_moves_once_per_destroy)
+{
+    uint64_t a, b, c, da, vd, vl;
+    void *va = NULL;
+
+    cr_assert_eq(dk_host_dma_gen(&host), 1u, "1 right after init");
+    cr_assert_eq(ops->vmo_create(be->ctx, PAGE, &a), DK_OK);
+    cr_assert_eq(ops->vmo_create(be->ctx, 100, &b), DK_OK);
+    cr_assert_eq(ops->vmo_create(be->ctx, ARENA, &c), DK_E_NO_MEMORY);
+    cr_assert_eq(ops->vmo_map(be->ctx, a, 0, PAGE, DK_MAP_READ | DK_MAP_WRITE, &va), DK_OK);
+    da = query_dma(a, PAGE);
+    cr_assert_eq(dk_host_dma_ptr(&host, da, PAGE), va);
+    cr_assert_eq(dk_host_dma_vmo(&host, da + 8, 8, &vd, &vl), (uint8_t *)va + 8);
+    cr_assert_null(dk_host_dma_ptr(&host, DK_HOST_DMA_BASE + ARENA, 1), "a refused translation");
+    cr_assert_eq(dk_host_advance(&host, 100), DK_OK);
+    cr_assert_eq(dk_host_dma_gen(&host), 1u, "create, map, query or translate moved it");
+
+    cr_assert_eq(ops->vmo_destroy(be->ctx, a), DK_E_BUSY);
+    cr_assert_eq(ops->vmo_destroy(be->ctx, 0), DK_E_PERM);
+    cr_assert_eq(ops->vmo_destroy(be->ctx, 99), DK_E_PERM);
+    cr_assert_eq(ops->vmo_destroy(be->ctx, UINT64_MAX), DK_E_PERM);
+    cr_assert_eq(dk_host_dma_gen(&host), 1u, "a refused destroy moved it");
+    cr_assert_eq(ops->vmo_unmap(be->ctx, va, PAGE), DK_OK);
+    cr_assert_eq(dk_host_dma_gen(&host), 1u, "unmap moved it");
+
+    cr_assert_eq(ops->vmo_destroy(be->ctx, a), DK_OK);
+    cr_assert_eq(dk_host_dma_gen(&host), 2u);
+    cr_assert_eq(ops->vmo_destroy(be->ctx, a), DK_E_PERM);
+    cr_assert_eq(dk_host_dma_gen(&host), 2u, "destroying a destroyed VMO moved it");
+    cr_assert_eq(ops->vmo_destroy(be->ctx, b), DK_OK);
+    cr_assert_eq(dk_host_dma_gen(&host), 3u);
+    for (unsigned i = 0; i < 8; i++) {
+        cr_assert_eq(ops->vmo_create(be->ctx, PAGE, &c), DK_OK);
+        cr_assert_eq(dk_host_dma_gen(&host), 3u + i);
+        cr_assert_eq(ops->vmo_destroy(be->ctx, c), DK_OK);
+        cr_assert_eq(dk_host_dma_gen(&host), 4u + i);
+    }
+}
+
+/* dk_host_dma_vmo() answers exactly as dk_host_dma_ptr() does, and names
+ * the VMO the range lies in: its DMA address and its rounded length. */
+Test(host_vmo, dma_vmo_reports_the_containing_vmo)
+{
+    struct dk_vmo_info ia, ib;
+    uint64_t a, b, vd, vl;
+    uint8_t *pa, *pb;
+    void *va;
+
+    cr_assert_eq(ops->vmo_create(be->ctx, 100, &a), DK_OK);
+    cr_assert_eq(ops->vmo_create(be->ctx, PAGE, &b), DK_OK);
+    cr_assert_eq(ops->vmo_query(be->ctx, a, &ia), DK_OK);
+    cr_assert_eq(ops->vmo_query(be->ctx, b, &ib), DK_OK);
+    cr_assert_eq(ia.len, 128u, "100 bytes round up to 128");
+    cr_assert_eq(ib.dma_addr, ia.dma_addr + 128u, "first fit: b follows a");
+    cr_assert_eq(ops->vmo_map(be->ctx, a, 0, 128, DK_MAP_READ | DK_MAP_WRITE, &va), DK_OK);
+    pa = va;
+    cr_assert_eq(ops->vmo_map(be->ctx, b, 0, PAGE, DK_MAP_READ | DK_MAP_WRITE, &va), DK_OK);
+    pb = va;
+
+    vd = vl = 0;
+    cr_assert_eq(dk_host_dma_vmo(&host, ia.dma_addr + 10, 20, &vd, &vl), pa + 10);
+    cr_assert_eq(dk_host_dma_ptr(&host, ia.dma_addr + 10, 20), pa + 10);
+    cr_assert_eq(vd, ia.dma_addr);
+    cr_assert_eq(vl, 128u);
+    vd = vl = 0;
+    cr_assert_eq(dk_host_dma_vmo(&host, ia.dma_addr + 100, 28, &vd, &vl), pa + 100,
+                 "the rounded tail belongs to the VMO");
+    cr_assert_eq(vd, ia.dma_addr);
+    cr_assert_eq(vl, 128u);
+    vd = vl = 0;
+    cr_assert_eq(dk_host_dma_vmo(&host, ib.dma_addr + PAGE - 4, 4, &vd, &vl), pb + PAGE - 4);
+    cr_assert_eq(vd, ib.dma_addr);
+    cr_assert_eq(vl, PAGE);
+
+    /* Two adjacent VMOs are still two objects. */
+    cr_assert_null(dk_host_dma_vmo(&host, ia.dma_addr + 120, 16, &vd, &vl), "spans a and b");
+    cr_assert_null(dk_host_dma_ptr(&host, ia.dma_addr + 120, 16));
+    cr_assert_null(dk_host_dma_vmo(&host, ia.dma_addr, 128 + PAGE, &vd, &vl));
+    cr_assert_null(dk_host_dma_vmo(&host, ia.dma_addr, 0, &vd, &vl), "zero length");
+    cr_assert_null(dk_host_dma_ptr(&host, ia.dma_addr, 0));
+    cr_assert_null(dk_host_dma_vmo(&host, DK_HOST_DMA_BASE - 8, 16, &vd, &vl));
+    cr_assert_null(dk_host_dma_vmo(&host, ib.dma_addr + PAGE, 1, &vd, &vl), "past the last VMO");
+    cr_assert_null(dk_host_dma_vmo(NULL, ia.dma_addr, 8, &vd, &vl));
+
+    /* Either out-pointer may be NULL. */
+    cr_assert_eq(dk_host_dma_vmo(&host, ia.dma_addr, 8, NULL, NULL), pa);
+    vd = 0;
+    cr_assert_eq(dk_host_dma_vmo(&host, ib.dma_addr + 64, 8, &vd, NULL), pb + 64);
+    cr_assert_eq(vd, ib.dma_addr);
+    vl = 0;
+    cr_assert_eq(dk_host_dma_vmo(&host, ib.dma_addr + 64, 8, NULL, &vl), pb + 64);
+    cr_assert_eq(vl, PAGE);
+
+    cr_assert_eq(ops->vmo_unmap(be->ctx, pa, 128), DK_OK);
+    cr_assert_eq(ops->vmo_destroy(be->ctx, a), DK_OK);
+    cr_assert_null(dk_host_dma_vmo(&host, ia.dma_addr, 8, &vd, &vl), "a is gone");
+    cr_assert_eq(dk_host_dma_vmo(&host, ib.dma_addr, 8, &vd, &vl), pb);
+    cr_assert_eq(vd, ib.dma_addr);
+}
+
+#define NHINT 6u
+
+/* Translate [dma, dma + 8) of a live VMO and check both the pointer and
+ * the VMO it is reported in. */
+static void expect_dma(uint64_t dma, uint8_t *va, uint64_t vmo_dma, uint64_t vmo_len)
+{
+    uint64_t vd = 0, vl = 0;
+
+    cr_assert_eq(dk_host_dma_ptr(&host, dma, 8), va, "dma %#llx", (unsigned long long)dma);
+    cr_assert_eq(dk_host_dma_vmo(&host, dma, 8, &vd, &vl), va);
+    cr_assert_eq(vd, vmo_dma);
+    cr_assert_eq(vl, vmo_len);
+}
+
+static int hinted(uint64_t vmo)
+{
+    for (unsigned k = 0; k < sizeof host.dma_hint; k++)
+        if (host.dma_hint[k] == vmo - 1u)
+            return 1;
+    return 0;
+}
+
+/* dk_host_dma_ptr() tries the slots that answered last first. A hinted
+ * slot whose VMO was destroyed, then refilled by a shorter VMO at the same
+ * place, must answer exactly like a slot found by the full scan. */
+Test(host_vmo, dma_hints_stay_exact_after_destroy_and_reuse)
+{
+    const unsigned victim = 2;
+    uint64_t id[NHINT], d[NHINT], nid, nd, wid, wd;
+    uint8_t *va[NHINT], *nva, *wva;
+    void *p;
+    unsigned i, k;
+
+    for (i = 0; i < NHINT; i++) {
+        cr_assert_eq(ops->vmo_create(be->ctx, PAGE, &id[i]), DK_OK);
+        cr_assert_eq(ops->vmo_map(be->ctx, id[i], 0, PAGE, DK_MAP_READ | DK_MAP_WRITE, &p), DK_OK);
+        va[i] = p;
+        d[i] = query_dma(id[i], PAGE);
+    }
+    /* Sweep 5, 4, ..., 0 four times (mostly misses: six VMOs, four hints),
+     * each time touching the one swept before again (a hint hit). */
+    for (k = 0; k < 4 * NHINT; k++) {
+        i = NHINT - 1u - k % NHINT;
+        expect_dma(d[i] + (k * 64u) % PAGE, va[i] + (k * 64u) % PAGE, d[i], PAGE);
+        expect_dma(d[(i + 1u) % NHINT] + 8, va[(i + 1u) % NHINT] + 8, d[(i + 1u) % NHINT], PAGE);
+    }
+    cr_assert(hinted(id[victim]), "the test needs the victim's slot in the hints");
+
+    cr_assert_eq(ops->vmo_unmap(be->ctx, va[victim], PAGE), DK_OK);
+    cr_assert_eq(ops->vmo_destroy(be->ctx, id[victim]), DK_OK);
+    cr_assert_null(dk_host_dma_ptr(&host, d[victim], 8), "DMA into a destroyed, hinted VMO");
+    cr_assert_null(dk_host_dma_ptr(&host, d[victim] + PAGE - 8, 8));
+    cr_assert_null(dk_host_dma_vmo(&host, d[victim] + 64, 8, NULL, NULL));
+    cr_assert_null(dk_host_dma_ptr(&host, d[victim] - 8, 16), "ends in the hole");
+    /* Hits on the other hinted slots pass over the dead one; misses leave
+     * the hints as they were, so it stays hinted. */
+    for (i = 0; i < NHINT; i++)
+        if (i != victim && hinted(id[i]))
+            expect_dma(d[i] + 128, va[i] + 128, d[i], PAGE);
+    cr_assert(hinted(id[victim]));
+
+    /* A shorter VMO in the same slot and the same place. */
+    cr_assert_eq(ops->vmo_create(be->ctx, PAGE / 2, &nid), DK_OK);
+    cr_assert_eq(nid, id[victim], "the lowest free slot is reused");
+    nd = query_dma(nid, PAGE / 2);
+    cr_assert_eq(nd, d[victim], "first fit reuses the hole");
+    cr_assert_eq(ops->vmo_map(be->ctx, nid, 0, PAGE / 2, DK_MAP_READ | DK_MAP_WRITE, &p), DK_OK);
+    nva = p;
+    cr_assert_null(dk_host_dma_ptr(&host, nd + PAGE / 2, 8), "the old VMO's tail is in no VMO");
+    cr_assert_null(dk_host_dma_ptr(&host, nd + PAGE / 2 - 8, 16));
+    expect_dma(nd + 8, nva + 8, nd, PAGE / 2);
+    expect_dma(nd + PAGE / 2 - 8, nva + PAGE / 2 - 8, nd, PAGE / 2);
+    for (i = 0; i < NHINT; i++)
+        if (i != victim)
+            expect_dma(d[i] + 256, va[i] + 256, d[i], PAGE);
+
+    /* And another in the rest of the hole, in a new slot. */
+    cr_assert_eq(ops->vmo_create(be->ctx, PAGE / 2, &wid), DK_OK);
+    wd = query_dma(wid, PAGE / 2);
+    cr_assert_eq(wd, nd + PAGE / 2);
+    cr_assert_eq(ops->vmo_map(be->ctx, wid, 0, PAGE / 2, DK_MAP_READ | DK_MAP_WRITE, &p), DK_OK);
+    wva = p;
+    expect_dma(wd, wva, wd, PAGE / 2);
+    expect_dma(nd + 64, nva + 64, nd, PAGE / 2);
+    cr_assert_null(dk_host_dma_ptr(&host, nd + PAGE / 2 - 8, 16), "spans the two halves");
+    for (i = 0; i < NHINT; i++)
+        if (i != victim)
+            expect_dma(d[i] + PAGE - 8, va[i] + PAGE - 8, d[i], PAGE);
+}
+
 /* A simulated device's register file. */
 struct fake_dev {
     uint32_t regs[1024];

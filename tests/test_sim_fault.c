@@ -286,15 +286,21 @@ Test(sim_fault, reset_clears_legacy_pfn)
 
 /* The driver-fault checks: each leaves NEEDS_RESET, a config interrupt, an
  * untouched used ring and untouched buffers. */
-static void expect_driver_fault(uint32_t why)
+/* The queue stopped with driver fault @why after @done completions. */
+static void expect_driver_fault_after(uint32_t why, uint16_t done)
 {
     cr_assert_eq(SD.last_driver_fault, why, "fault %u, wanted %u", SD.last_driver_fault, why);
     cr_assert(sf_rd(DK_VMMIO_STATUS) & DK_VIRTIO_S_NEEDS_RESET);
     cr_assert(sf_rd(DK_VMMIO_INTERRUPT_STATUS) & DK_VIRTIO_INT_CONFIG);
     cr_assert_eq(sf_stats().driver_faults, 1u);
     sf_advance(10 * SF_LAT);
-    cr_assert_eq(sf_used_idx(), 0u);
+    cr_assert_eq(sf_used_idx(), done);
     cr_assert_eq(dk_sim_pending(&SD), 0u);
+}
+
+static void expect_driver_fault(uint32_t why)
+{
+    expect_driver_fault_after(why, 0);
 }
 
 Test(sim_fault, descriptor_outside_any_vmo)
@@ -536,4 +542,273 @@ Test(sim_fault, error_status_on_rng_and_accel)
     cr_assert_eq(sf_ld32(sf_va(16)), DK_SIM_S_IOERR);
     cr_assert_eq(sf_used_len(0), 8u);
     cr_assert_eq(sf_va(4096)[0], 0x33u);
+}
+
+/* A VMO of the driver's own besides the fixture's two; returns its id. */
+static uint64_t own_vmo(uint64_t len, uint8_t **va, uint64_t *dma)
+{
+    uint64_t vmo;
+    struct dk_vmo_info info;
+    void *p;
+
+    cr_assert_eq(sf_ops->vmo_create(sf_ctx, len, &vmo), DK_OK);
+    cr_assert_eq(sf_ops->vmo_map(sf_ctx, vmo, 0, len, DK_MAP_READ | DK_MAP_WRITE, &p), DK_OK);
+    cr_assert_eq(sf_ops->vmo_query(sf_ctx, vmo, &info), DK_OK);
+    *va = p;
+    *dma = info.dma_addr;
+    return vmo;
+}
+
+static void fill_disk(void)
+{
+    for (unsigned i = 0; i < sizeof sf_disk; i++)
+        sf_disk[i] = (uint8_t)(i * 13u + 7u);
+}
+
+/* No driver fault so far: the queue runs. */
+static void expect_no_driver_fault(void)
+{
+    cr_assert_eq(sf_stats().driver_faults, 0u, "driver fault %u", SD.last_driver_fault);
+    cr_assert_eq(sf_rd(DK_VMMIO_STATUS) & DK_VIRTIO_S_NEEDS_RESET, 0u);
+}
+
+/* Destroying a VMO the requests do not use moves the DMA generation while
+ * they are in flight: their buffers are translated again at completion,
+ * and they complete as if nothing happened. */
+Test(sim_fault, unrelated_vmo_destroyed_before_completion)
+{
+    uint8_t *in_va, *out_va, *other_va;
+    uint64_t in_dma, out_dma, other_dma, other, gen;
+
+    blk_up(2);
+    fill_disk();
+    (void)own_vmo(512, &in_va, &in_dma);
+    (void)own_vmo(512, &out_va, &out_dma);
+    other = own_vmo(SF_PAGE, &other_va, &other_dma);
+    memset(in_va, 0x5a, 512);
+    memset(out_va, 0xc3, 512);
+    memset(sf_blk_data(0), 0x5a, 512);
+    /* Chain 0 reads sector 0 into in_va; chain 1 writes out_va to sector 5. */
+    sf_blk(0, DK_SIM_BLK_T_IN, 0, 512);
+    sf_desc(1, in_dma, 512, DK_VRING_DESC_F_WRITE | DK_VRING_DESC_F_NEXT, 2);
+    sf_blk(1, DK_SIM_BLK_T_OUT, 5, 512);
+    sf_desc(4, out_dma, 512, DK_VRING_DESC_F_NEXT, 5);
+    sf_push(0);
+    sf_push(3);
+    sf_kick();
+    cr_assert_eq(dk_sim_pending(&SD), 2u);
+    gen = dk_host_dma_gen(&SH);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, other_va, SF_PAGE), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, other), DK_OK);
+    cr_assert_eq(dk_host_dma_gen(&SH), gen + 1u);
+    sf_advance(SF_LAT);
+    expect_no_driver_fault();
+    cr_assert_eq(sf_used_idx(), 2u);
+    cr_assert_eq(sf_blk_status(0), DK_SIM_S_OK);
+    cr_assert_eq(sf_blk_status(1), DK_SIM_S_OK);
+    cr_assert_eq(sf_used_len(0), 513u);
+    cr_assert_arr_eq(in_va, sf_disk, 512, "sector 0 did not reach the buffer's VMO");
+    cr_assert(all_5a(sf_blk_data(0), 512), "data went where the buffer is not");
+    for (unsigned i = 0; i < 512; i++)
+        cr_assert_eq(sf_disk[5u * 512u + i], 0xc3, "sector 5 byte %u", i);
+}
+
+/* The rings are cached under the DMA generation: VMOs destroyed and
+ * created elsewhere move it, and the next requests (one into a VMO that
+ * took a destroyed one's place) still complete. */
+Test(sim_fault, vmos_replaced_after_rings_cached)
+{
+    uint8_t *x_va, *y_va, *z_va;
+    uint64_t x, y, x_dma, y_dma, z_dma, gen;
+
+    blk_up(2);
+    fill_disk();
+    sf_post_in(0);
+    sf_kick();
+    sf_advance(SF_LAT);
+    cr_assert_eq(sf_blk_status(0), DK_SIM_S_OK);
+    gen = dk_host_dma_gen(&SH);
+    cr_assert_eq(SD.q[0].rings.gen, gen, "the test needs the rings cached");
+
+    x = own_vmo(SF_PAGE, &x_va, &x_dma);
+    y = own_vmo(SF_PAGE, &y_va, &y_dma);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, x_va, SF_PAGE), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, x), DK_OK);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, y_va, SF_PAGE), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, y), DK_OK);
+    (void)own_vmo(512, &z_va, &z_dma);
+    cr_assert_eq(z_dma, x_dma, "first fit puts z where x was");
+    cr_assert_eq(dk_host_dma_gen(&SH), gen + 2u);
+
+    memset(z_va, 0x5a, 512);
+    sf_blk(1, DK_SIM_BLK_T_IN, 1, 512);
+    sf_desc(4, z_dma, 512, DK_VRING_DESC_F_WRITE | DK_VRING_DESC_F_NEXT, 5);
+    sf_push(3);
+    sf_post_in(2);
+    sf_kick();
+    sf_advance(SF_LAT);
+    expect_no_driver_fault();
+    cr_assert_eq(sf_used_idx(), 3u);
+    cr_assert_eq(sf_blk_status(1), DK_SIM_S_OK);
+    cr_assert_eq(sf_blk_status(2), DK_SIM_S_OK);
+    cr_assert_arr_eq(z_va, sf_disk + 512, 512);
+    cr_assert_arr_eq(sf_blk_data(2), sf_disk + 2u * 512u, 512);
+    cr_assert_eq(SD.q[0].rings.gen, dk_host_dma_gen(&SH), "the ring cache was not re-keyed");
+}
+
+/* A blk IN of sector @sector as chain 3k..3k+2, all in one VMO at @va /
+ * @dma: header at 0, status at 32 (preset to 0xff), data at 512. */
+static void blk_in_at(unsigned k, uint8_t *va, uint64_t dma, uint64_t sector)
+{
+    const struct sf_seg s[3] = {
+        {dma, 16, 0},
+        {dma + 512u, 512, 1},
+        {dma + 32u, 1, 1},
+    };
+
+    sf_st32(va, DK_SIM_BLK_T_IN);
+    sf_st32(va + 4, 0);
+    sf_st64(va + 8, sector);
+    va[32] = 0xff;
+    sf_push(sf_chain((uint16_t)(3u * k), s, 3));
+}
+
+/* The device's IOTLB keeps a whole VMO a request used. Once that VMO is
+ * destroyed, a chain into its old range is outside every VMO, though the
+ * entry still covers it and no miss came first to flush it. */
+Test(sim_fault, chain_into_vmo_destroyed_after_use)
+{
+    static uint8_t gone[1024];
+    uint8_t *x_va;
+    uint64_t x, x_dma;
+    int cached = 0;
+
+    blk_up(2);
+    fill_disk();
+    x = own_vmo(sizeof gone, &x_va, &x_dma);
+    blk_in_at(0, x_va, x_dma, 3);
+    sf_kick();
+    sf_advance(SF_LAT);
+    cr_assert_eq(x_va[32], DK_SIM_S_OK);
+    cr_assert_arr_eq(x_va + 512, sf_disk + 3u * 512u, 512);
+    for (unsigned k = 0; k < sizeof SD.tlb / sizeof SD.tlb[0]; k++)
+        cached |= SD.tlb[k].dma == x_dma && SD.tlb[k].len != 0;
+    cr_assert(cached, "the test needs x in the device's IOTLB");
+
+    memset(x_va + 512, 0x5a, 512);
+    blk_in_at(1, x_va, x_dma, 4);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, x_va, sizeof gone), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, x), DK_OK);
+    memcpy(gone, x_va, sizeof gone);
+    sf_kick();
+    expect_driver_fault_after(DK_SIM_DF_DESC_DMA, 1);
+    cr_assert_arr_eq(x_va, gone, sizeof gone, "the device wrote into a destroyed VMO");
+}
+
+/* The VMO of a queue's rings, found by its DMA address. */
+static uint64_t ring_vmo(void)
+{
+    struct dk_vmo_info info;
+
+    for (uint64_t vmo = 1; vmo <= DK_HOST_VMOS_MAX; vmo++)
+        if (sf_ops->vmo_query(sf_ctx, vmo, &info) == DK_OK && sf_ring_dma >= info.dma_addr &&
+            sf_ring_dma - info.dma_addr < info.len)
+            return vmo;
+    cr_assert_fail("no VMO holds the rings");
+    return 0;
+}
+
+/* The rings' VMO destroyed after the device cached them: the next kick
+ * finds them in no VMO (RING_DMA) and writes nothing there. */
+Test(sim_fault, ring_vmo_destroyed_after_rings_cached)
+{
+    static uint8_t ring_copy[SF_RING_LEN];
+    uint64_t gen;
+
+    blk_up(2);
+    sf_post_in(0);
+    sf_kick();
+    sf_advance(SF_LAT);
+    cr_assert_eq(sf_blk_status(0), DK_SIM_S_OK);
+    gen = dk_host_dma_gen(&SH);
+    cr_assert_eq(SD.q[0].rings.gen, gen, "the test needs the rings cached");
+
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, sf_desc_va, SF_RING_LEN), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, ring_vmo()), DK_OK);
+    cr_assert_null(dk_host_dma_ptr(&SH, sf_ring_dma, 16));
+    memcpy(ring_copy, sf_desc_va, sizeof ring_copy);
+    sf_kick();
+    expect_driver_fault_after(DK_SIM_DF_RING_DMA, 1);
+    cr_assert_arr_eq(ring_copy, sf_desc_va, sizeof ring_copy, "the device wrote freed rings");
+}
+
+/* The same with a request in flight: its completion finds no rings, and
+ * neither the used ring nor the request's buffers are written. */
+Test(sim_fault, ring_vmo_destroyed_before_completion)
+{
+    static uint8_t ring_copy[SF_RING_LEN];
+
+    blk_up(2);
+    fill_disk();
+    sf_post_in(0);
+    sf_kick();
+    sf_advance(SF_LAT);
+    sf_post_in(1);
+    sf_kick();
+    cr_assert_eq(dk_sim_pending(&SD), 1u);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, sf_desc_va, SF_RING_LEN), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, ring_vmo()), DK_OK);
+    memcpy(ring_copy, sf_desc_va, sizeof ring_copy);
+    sf_advance(SF_LAT);
+    expect_driver_fault_after(DK_SIM_DF_RING_DMA, 1);
+    cr_assert_arr_eq(ring_copy, sf_desc_va, sizeof ring_copy, "the device wrote freed rings");
+    cr_assert_eq(sf_blk_status(1), 0xffu);
+    cr_assert(all_5a(sf_blk_data(1), 512));
+}
+
+/* A request's header alone in a VMO destroyed before completion: the
+ * header is gathered again, finds no VMO, and nothing is written. */
+Test(sim_fault, header_vmo_destroyed_before_completion)
+{
+    uint8_t *h_va;
+    uint64_t h, h_dma;
+
+    blk_up(2);
+    fill_disk();
+    h = own_vmo(64, &h_va, &h_dma);
+    sf_post_in(0);
+    sf_st32(h_va, DK_SIM_BLK_T_IN);
+    sf_st64(h_va + 8, 0);
+    sf_desc(0, h_dma, 16, DK_VRING_DESC_F_NEXT, 1);
+    sf_kick();
+    cr_assert_eq(dk_sim_pending(&SD), 1u);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, h_va, 64), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, h), DK_OK);
+    sf_advance(SF_LAT);
+    expect_driver_fault(DK_SIM_DF_BUF_GONE);
+    cr_assert(all_5a(sf_blk_data(0), 512), "data read under a destroyed header");
+    cr_assert_eq(sf_blk_status(0), 0xffu);
+}
+
+/* A request's status byte alone in a VMO destroyed before completion: the
+ * status is not written through the pointer the walk translated. */
+Test(sim_fault, status_vmo_destroyed_before_completion)
+{
+    static uint8_t gone[64];
+    uint8_t *s_va;
+    uint64_t s, s_dma;
+
+    blk_up(2);
+    s = own_vmo(sizeof gone, &s_va, &s_dma);
+    s_va[0] = 0xff;
+    sf_post_in(0);
+    sf_desc(2, s_dma, 1, DK_VRING_DESC_F_WRITE, 0);
+    sf_kick();
+    cr_assert_eq(dk_sim_pending(&SD), 1u);
+    cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, s_va, sizeof gone), DK_OK);
+    cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, s), DK_OK);
+    memcpy(gone, s_va, sizeof gone);
+    sf_advance(SF_LAT);
+    expect_driver_fault(DK_SIM_DF_BUF_GONE);
+    cr_assert_arr_eq(s_va, gone, sizeof gone, "status written into a destroyed VMO");
 }

@@ -281,7 +281,9 @@ static const struct refusal refusals[] = {
     {"order: signals before the queue", order_signals_before_queue, DK_E_STATE, DK_R_FENCE_FAILED},
 };
 
-Test(submit, every_refusal_changes_nothing)
+/* Every case of the table, submitted through dk_submit_frame() or, given
+ * @slices, through dk_submit_frame_slices() with that scratch. */
+static void refuse_every_case(struct dk_slice *slices)
 {
     for (size_t k = 0; k < DK_ARRAY_LEN(refusals); k++) {
         const struct refusal *c = &refusals[k];
@@ -298,7 +300,10 @@ Test(submit, every_refusal_changes_nothing)
         cr_assert_eq(dk_ledger_check(&L), DK_OK, "[%s]", c->what);
         sf_take(&sf_before);
         memset(&rec, 0, sizeof(rec));
-        rc = dk_submit_frame(use_ctx, sub_client, &F, 99, &rec, &why);
+        if (slices != NULL)
+            rc = dk_submit_frame_slices(use_ctx, sub_client, &F, 99, &rec, slices, &why);
+        else
+            rc = dk_submit_frame(use_ctx, sub_client, &F, 99, &rec, &why);
         cr_expect_eq(rc, c->status, "[%s] status %s, expected %s", c->what, dk_status_str(rc),
                      dk_status_str(c->status));
         cr_expect_eq(why, c->reason, "[%s] reason %s, expected %s", c->what, dk_reason_str(why),
@@ -306,6 +311,20 @@ Test(submit, every_refusal_changes_nothing)
         sf_expect_unchanged(c->what);
         cr_expect_eq(dk_ledger_check(&L), DK_OK, "[%s]", c->what);
     }
+}
+
+Test(submit, every_refusal_changes_nothing)
+{
+    refuse_every_case(NULL);
+}
+
+/* The same refusals through dk_submit_frame_slices(): the scratch may be
+ * scribbled on, nothing else may change. */
+Test(submit, every_refusal_with_slices_changes_nothing)
+{
+    static struct dk_slice slices[DK_WIRE_BUFS_MAX];
+
+    refuse_every_case(slices);
 }
 
 /* Each reason dk_submit_frame's documentation names has a case above. */
@@ -371,3 +390,200 @@ Test(submit, identity_comes_only_from_the_parameter, .init = sf_setup)
     cr_assert_eq(sf_used(A, DK_RES_INFLIGHT), 1);
     cr_assert_eq(sf_used(B, DK_RES_INFLIGHT), 0);
 }
+
+/* ---- dk_submit_frame_slices() and the pin room ---- */
+
+static struct dk_frame F2;
+
+/* Pin @buf of A's directly until it holds @pins pins. */
+static void pin_to(uint32_t buf, uint32_t pins)
+{
+    for (uint32_t n = sf_pins(A, buf); n < pins; n++)
+        cr_assert_eq(dk_buf_pin(&BT, A, buf, NULL), DK_OK);
+    cr_assert_eq(sf_pins(A, buf), pins);
+}
+
+/* Resolve @r's ticket OK; the retire hook settles (and unpins) it. */
+static void settle(struct dk_submission *r)
+{
+    sf_auto_retire = 1;
+    cr_assert_eq(dk_queue_resolve(&Q, r->ticket, DK_OUTCOME_OK, NULL), DK_OK);
+    cr_assert_eq(r->state, DK_SUB_RETIRED);
+}
+
+/* Several refs, three handles, repeats, different offsets and access: each
+ * slice is what dk_buf_slice() gives for its ref, nothing past the frame's
+ * refs is written, and each buffer holds one pin per ref that names it. */
+Test(submit, slices_are_what_dk_buf_slice_gives, .init = sf_setup)
+{
+    static struct dk_slice slices[DK_WIRE_BUFS_MAX];
+    static const uint8_t untouched[sizeof(slices)] = {0};
+    enum dk_reason why = DK_R_BAD_ENUM;
+    struct dk_submission *r = &recs[0];
+    uint32_t bx;
+
+    cr_assert_eq(dk_buf_create(&BT, A, 2 * SF_BUFSIZE, DK_BUF_READ | DK_BUF_WRITE, &bx, NULL),
+                 DK_OK);
+    /* F holds BA_RW WRITE [0, 256) and BA_R READ [128, 192) already. */
+    cr_assert_eq(dk_frame_add_buf(&F, bx, DK_BUF_READ | DK_BUF_WRITE, SF_BUFSIZE, SF_BUFSIZE),
+                 DK_OK);
+    cr_assert_eq(dk_frame_add_buf(&F, BA_RW, DK_BUF_READ, SF_BUFSIZE - 1, 1), DK_OK);
+    cr_assert_eq(dk_frame_add_buf(&F, BA_R, DK_BUF_READ, 128, 64), DK_OK); /* an exact repeat */
+    cr_assert_eq(dk_frame_add_buf(&F, bx, DK_BUF_READ, 0, 1), DK_OK);
+    cr_assert_eq(dk_frame_add_buf(&F, BA_RW, DK_BUF_READ | DK_BUF_WRITE, 1000, 24), DK_OK);
+    cr_assert_eq(dk_frame_add_buf(&F, BA_R, DK_BUF_READ, 0, SF_BUFSIZE), DK_OK);
+    memset(slices, 0, sizeof(slices));
+
+    cr_assert_eq(dk_submit_frame_slices(&CTX, A, &F, 0, r, slices, &why), DK_OK, "%s",
+                 dk_reason_str(why));
+    nrecs = 1;
+    cr_assert_eq(why, DK_R_NONE);
+    cr_assert_eq(r->n_bufs, F.n_bufs);
+    for (uint32_t i = 0; i < F.n_bufs; i++) {
+        const struct dk_wire_buf *b = &F.bufs[i];
+        struct dk_slice want;
+        struct dk_buf info;
+
+        cr_assert_eq(dk_buf_slice(&BT, A, b->handle, b->offset, b->length, b->access, &want, NULL),
+                     DK_OK, "ref %u", i);
+        cr_assert_eq(dk_buf_info(&BT, A, b->handle, &info), DK_OK);
+        cr_assert_eq(slices[i].offset, want.offset, "ref %u offset", i);
+        cr_assert_eq(slices[i].length, want.length, "ref %u length", i);
+        cr_assert_eq(slices[i].dma_addr, want.dma_addr, "ref %u dma_addr", i);
+        cr_assert_eq(slices[i].dma_addr, info.dma_addr + b->offset, "ref %u dma_addr", i);
+        cr_assert_eq(slices[i].buf, b->handle, "ref %u handle", i);
+        cr_assert_eq(slices[i].access, b->access, "ref %u access", i);
+        cr_assert_eq(r->bufs[i], b->handle, "ref %u in the record", i);
+    }
+    cr_assert_eq(
+        memcmp(&slices[F.n_bufs], untouched, sizeof(slices) - F.n_bufs * sizeof(slices[0])), 0,
+        "a slice past the frame's refs was written");
+    cr_assert_eq(sf_pins(A, BA_RW), 3);
+    cr_assert_eq(sf_pins(A, BA_R), 3);
+    cr_assert_eq(sf_pins(A, bx), 2);
+    cr_assert_eq(dk_submit_release(&CTX, r), DK_OK);
+    cr_assert_eq(sf_pins(A, BA_RW), 0);
+    cr_assert_eq(sf_pins(A, BA_R), 0);
+    cr_assert_eq(sf_pins(A, bx), 0);
+}
+
+/* NULL slices: the same state, byte for byte, and the same record as
+ * dk_submit_frame() leaves. */
+Test(submit, null_slices_is_dk_submit_frame)
+{
+    static struct dk_submission by_frame;
+    enum dk_reason why = DK_R_BAD_ENUM;
+
+    sf_setup();
+    cr_assert_eq(dk_frame_add_buf(&F, BA_R, DK_BUF_READ, 0, 8), DK_OK);
+    cr_assert_eq(dk_submit_frame(&CTX, A, &F, 5, &by_frame, &why), DK_OK);
+    sf_take(&sf_before);
+
+    sf_setup();
+    cr_assert_eq(dk_frame_add_buf(&F, BA_R, DK_BUF_READ, 0, 8), DK_OK);
+    why = DK_R_BAD_ENUM;
+    cr_assert_eq(dk_submit_frame_slices(&CTX, A, &F, 5, &recs[0], NULL, &why), DK_OK);
+    cr_assert_eq(why, DK_R_NONE);
+    sf_expect_unchanged("slices NULL against dk_submit_frame");
+    cr_assert_eq(memcmp(&recs[0], &by_frame, sizeof(by_frame)), 0, "records differ");
+    cr_assert_eq(sf_pins(A, BA_R), 2);
+}
+
+/*
+ * Pin room at its edge. Before the frame BA_R and BA_RW have room_r and
+ * room_rw pins left; the frame holds n_r, n_rw and n_x refs to BA_R, BA_RW
+ * and a fresh buffer. A frame with more refs than a handle's room must have
+ * that handle's repeats counted exactly, not be refused by its size alone.
+ */
+struct pin_case {
+    uint32_t room_r, room_rw;
+    unsigned n_r, n_rw, n_x;
+    int status;
+};
+
+#define ALL DK_BUF_PINS_MAX
+
+static const struct pin_case pin_cases[] = {
+    {1, ALL, 1, 0, 0, DK_OK},
+    {1, ALL, 2, 0, 0, DK_E_NO_SPACE},
+    {64, ALL, 64, 0, 0, DK_OK},         /* repeats fill the room exactly */
+    {63, ALL, 64, 0, 0, DK_E_NO_SPACE}, /* one more than the room */
+    {63, ALL, 63, 0, 1, DK_OK},         /* more refs than room, repeats fit */
+    {17, ALL, 17, 40, 7, DK_OK},
+    {17, ALL, 18, 40, 6, DK_E_NO_SPACE},
+    {1, ALL, 1, 0, 63, DK_OK}, /* one ref to a full-but-one handle among others */
+    {1, ALL, 1, 63, 0, DK_OK},
+    {0, ALL, 1, 0, 63, DK_E_NO_SPACE}, /* no room at all */
+    {2, ALL, 2, 0, 62, DK_OK},
+    {2, ALL, 3, 0, 61, DK_E_NO_SPACE},
+    {1, 2, 1, 2, 61, DK_OK}, /* two handles near the cap */
+    {1, 2, 1, 3, 60, DK_E_NO_SPACE},
+    {1, 2, 2, 2, 60, DK_E_NO_SPACE},
+};
+
+/* The handles of a frame's refs in one of three placements: BA_R's refs
+ * first, last, or dealt out in turn with the others. */
+static void pin_case_order(const struct pin_case *c, unsigned placement, uint32_t bx, uint32_t *h)
+{
+    unsigned left[3] = {c->n_r, c->n_rw, c->n_x}, n = c->n_r + c->n_rw + c->n_x, i, k;
+    const uint32_t handle[3] = {BA_R, BA_RW, bx};
+
+    for (i = 0, k = placement == 1 ? 2 : 0; i < n; i++) {
+        while (left[k] == 0)
+            k = placement == 1 ? (k + 2) % 3 : (k + 1) % 3;
+        h[i] = handle[k];
+        left[k]--;
+        if (placement == 2)
+            k = (k + 1) % 3;
+    }
+}
+
+Test(submit, pin_room_counts_repeats_exactly)
+{
+    static struct dk_slice slices[DK_WIRE_BUFS_MAX];
+
+    for (size_t k = 0; k < DK_ARRAY_LEN(pin_cases); k++) {
+        for (unsigned placement = 0; placement < 3; placement++) {
+            const struct pin_case *c = &pin_cases[k];
+            struct dk_submission *r = &recs[0];
+            enum dk_reason why = DK_R_BAD_ENUM;
+            uint32_t bx, h[DK_WIRE_BUFS_MAX];
+            unsigned n = c->n_r + c->n_rw + c->n_x;
+            int rc;
+
+            sf_setup();
+            cr_assert_leq(n, DK_WIRE_BUFS_MAX);
+            cr_assert_eq(dk_buf_create(&BT, A, SF_BUFSIZE, DK_BUF_READ | DK_BUF_WRITE, &bx, NULL),
+                         DK_OK);
+            pin_to(BA_R, DK_BUF_PINS_MAX - c->room_r);
+            pin_to(BA_RW, DK_BUF_PINS_MAX - c->room_rw);
+            pin_case_order(c, placement, bx, h);
+            cr_assert_eq(dk_frame_init(&F2, DK_QOS_NORMAL, 0), DK_OK);
+            for (unsigned i = 0; i < n; i++) {
+                unsigned access = h[i] == BA_R ? DK_BUF_READ : 1u + i % 3u;
+                cr_assert_eq(dk_frame_add_buf(&F2, h[i], access, 64u * i, 64), DK_OK);
+            }
+            sf_take(&sf_before);
+            rc = dk_submit_frame_slices(&CTX, A, &F2, 0, r, slices, &why);
+            cr_assert_eq(rc, c->status, "case %zu placement %u: %s/%s", k, placement,
+                         dk_status_str(rc), dk_reason_str(why));
+            if (rc != DK_OK) {
+                cr_assert_eq(why, DK_R_PIN_OVERFLOW, "case %zu: %s", k, dk_reason_str(why));
+                sf_expect_unchanged("pin overflow");
+                continue;
+            }
+            nrecs = 1;
+            for (unsigned i = 0; i < n; i++)
+                cr_assert_eq(slices[i].buf, h[i], "case %zu: slice %u", k, i);
+            cr_assert_eq(sf_pins(A, BA_R), DK_BUF_PINS_MAX - c->room_r + c->n_r, "case %zu", k);
+            cr_assert_eq(sf_pins(A, BA_RW), DK_BUF_PINS_MAX - c->room_rw + c->n_rw, "case %zu", k);
+            cr_assert_eq(sf_pins(A, bx), c->n_x, "case %zu", k);
+            settle(r);
+            cr_assert_eq(sf_pins(A, BA_R), DK_BUF_PINS_MAX - c->room_r, "case %zu", k);
+            cr_assert_eq(sf_pins(A, BA_RW), DK_BUF_PINS_MAX - c->room_rw, "case %zu", k);
+            cr_assert_eq(sf_pins(A, bx), 0, "case %zu", k);
+        }
+    }
+}
+
+#undef ALL

@@ -25,14 +25,16 @@ struct vdesc {
     uint16_t flags, next;
 };
 
-/* An rng device brought up by hand, queue of @p size. */
-static void raw_up(uint32_t ver, uint64_t extra, uint16_t size)
+/* An rng device brought up by hand, queue of @p size, completions spread
+ * over [latency, latency + @p jitter] (so they may overtake each other). */
+static void raw_up_jitter(uint32_t ver, uint64_t extra, uint16_t size, uint64_t jitter)
 {
     struct dk_sim_cfg c = vt_cfg(DK_SIM_RNG, ver);
     enum dk_reason why;
     uint64_t got = 0;
 
     c.extra_features = extra;
+    c.jitter_ns = jitter;
     vt_sim_start(&c);
     cr_assert_eq(dk_virtio_open(&dev, vt_be, VT_CAP, &why), DK_OK);
     cr_assert_eq(dk_virtio_negotiate(&dev, extra, &got, &why), DK_OK);
@@ -40,6 +42,12 @@ static void raw_up(uint32_t ver, uint64_t extra, uint16_t size)
     cr_assert_eq(dk_virtq_setup(&q, &dev, 0, size, vt_storage, sizeof vt_storage, &why), DK_OK);
     cr_assert_eq(dk_virtio_driver_ok(&dev), DK_OK);
     cr_assert_eq(dk_virtio_status(&dev), vt_expected_status(ver));
+}
+
+/* An rng device brought up by hand, queue of @p size. */
+static void raw_up(uint32_t ver, uint64_t extra, uint16_t size)
+{
+    raw_up_jitter(ver, extra, size, 0);
 }
 
 VT_BOTH(virtio_queue, setup_checks_size_storage_and_device_limits)
@@ -373,4 +381,200 @@ VT_BOTH(virtio_queue, indices_wrap_past_65535)
     vt_teardown();
     vt_setup();
     wrap(ver, F_EVT | F_IND);
+}
+
+/* ---- chains of mixed lengths, freed out of order ---- */
+
+enum { CH_ROUNDS = 2500, CH_JITTER = 4 * VT_LAT };
+
+/* What the test posted, by head: the driver's records are not trusted here. */
+static struct {
+    uint64_t cookie;
+    unsigned ndesc;
+    int live;
+} ch[DK_VIRTQ_SIZE_MAX];
+
+static uint64_t ch_rng;
+
+static unsigned ch_rnd(unsigned n)
+{
+    ch_rng = ch_rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (unsigned)(ch_rng >> 33) % n;
+}
+
+/* Segment @i of the chain with cookie @c: 1..16 bytes somewhere in @b. */
+static struct dk_vseg ch_seg(const struct vt_buf *b, uint64_t c, unsigned i)
+{
+    struct dk_vseg s = {b->dma + 16u * i, 1u + (uint32_t)((c + i) % 16u), 0};
+    return s;
+}
+
+static int ch_add(const struct vt_buf *b, unsigned n, uint64_t cookie, uint16_t *head,
+                  enum dk_reason *why)
+{
+    struct dk_vseg s[DK_VIRTQ_CHAIN_MAX];
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        s[i] = ch_seg(b, cookie, i);
+    return dk_virtq_add(&q, s, 0, n, cookie, head, why);
+}
+
+static void ch_post(const struct vt_buf *b, unsigned n, uint64_t cookie)
+{
+    enum dk_reason why = DK_R_BAD_ENUM;
+    uint16_t head = 0xffff;
+
+    cr_assert_eq(ch_add(b, n, cookie, &head, &why), DK_OK, "chain of %u, %u free: %s", n,
+                 q.num_free, dk_reason_str(why));
+    cr_assert_lt(head, q.size);
+    cr_assert(!ch[head].live, "head %u handed out while in flight", head);
+    ch[head].cookie = cookie;
+    ch[head].ndesc = n;
+    ch[head].live = 1;
+}
+
+/* A chain of @n is refused as QUEUE_FULL, and queue, records, free list
+ * and ring are as they were. */
+static void ch_refused(const struct vt_buf *b, unsigned n)
+{
+    static uint8_t store_before[VT_STORAGE], ring_before[8192];
+    struct dk_virtq before = q;
+    enum dk_reason why = DK_R_NONE;
+    uint16_t head = 0xbeef;
+
+    cr_assert_leq(q.used_off, sizeof ring_before);
+    memcpy(store_before, vt_storage, sizeof vt_storage);
+    memcpy(ring_before, q.ring, q.used_off);
+    cr_assert_eq(ch_add(b, n, 0, &head, &why), DK_E_QUEUE_FULL, "chain of %u, %u free", n,
+                 q.num_free);
+    cr_assert_eq(why, DK_R_VIRTIO_RING_FULL);
+    cr_assert_eq(head, 0xbeef);
+    cr_assert(memcmp(&before, &q, sizeof q) == 0, "queue changed");
+    cr_assert(memcmp(store_before, vt_storage, sizeof vt_storage) == 0, "records changed");
+    cr_assert(memcmp(ring_before, q.ring, q.used_off) == 0, "ring changed");
+}
+
+/* Every descriptor is in exactly one place: one chain in flight (walked in
+ * the table the device reads, as long as posted, each entry as posted) or
+ * the free list (walked num_free links from free_head). */
+static void ch_walk(const struct vt_buf *b)
+{
+    const struct vdesc *t = (const struct vdesc *)q.ring;
+    uint8_t seen[DK_VIRTQ_SIZE_MAX] = {0};
+    unsigned h, i, k, n, used = 0;
+
+    for (h = 0; h < q.size; h++) {
+        if (!ch[h].live)
+            continue;
+        for (i = h, n = 0;; i = t[i].next) {
+            struct dk_vseg s = ch_seg(b, ch[h].cookie, n);
+
+            cr_assert_lt(i, q.size, "head %u: link out of the table", h);
+            cr_assert_eq(seen[i], 0, "descriptor %u is in two chains (head %u)", i, h);
+            seen[i] = 1;
+            cr_assert_eq(t[i].addr, s.addr, "head %u entry %u", h, n);
+            cr_assert_eq(t[i].len, s.len, "head %u entry %u", h, n);
+            cr_assert(t[i].flags & DK_VRING_DESC_F_WRITE);
+            n++;
+            if (!(t[i].flags & DK_VRING_DESC_F_NEXT))
+                break;
+            cr_assert_lt(n, ch[h].ndesc, "head %u: chain longer than posted", h);
+        }
+        cr_assert_eq(n, ch[h].ndesc, "head %u: chain of %u, posted %u", h, n, ch[h].ndesc);
+        used += n;
+    }
+    cr_assert_eq(used + q.num_free, q.size);
+    for (k = 0, i = q.free_head; k < q.num_free; k++, i = q.free_next[i]) {
+        cr_assert_lt(i, q.size, "free entry %u: link out of the table", k);
+        cr_assert_eq(seen[i], 0, "descriptor %u is free and in use, or free twice", i);
+        seen[i] = 1;
+    }
+}
+
+/* Take what the device completed (up to @want); returns how many. Each is
+ * the chain posted at its head; @last is the newest cookie taken so far,
+ * and @overtaken counts completions of a chain posted before it. */
+static unsigned ch_harvest(unsigned want, uint64_t *last, unsigned *overtaken)
+{
+    struct dk_vdone d[DK_VIRTQ_SIZE_MAX];
+    enum dk_reason why = DK_R_BAD_ENUM;
+    unsigned i, n;
+    int rc;
+
+    n = vt_harvest(&q, d, want, &rc, &why);
+    cr_assert_eq(rc, DK_OK, "%s", dk_reason_str(why));
+    for (i = 0; i < n; i++) {
+        cr_assert_lt(d[i].head, q.size);
+        cr_assert(ch[d[i].head].live, "head %u completed twice", d[i].head);
+        cr_assert_eq(d[i].cookie, ch[d[i].head].cookie);
+        ch[d[i].head].live = 0;
+        if (*last != UINT64_MAX && d[i].cookie < *last)
+            (*overtaken)++;
+        else
+            *last = d[i].cookie;
+    }
+    return n;
+}
+
+/* Chains of 1..16 direct descriptors: fill, prove the free count is exact
+ * (a chain of num_free + 1 is refused with nothing changed, one of
+ * num_free is accepted), let part complete out of order, refill the holes
+ * while the rest is in flight, drain. Freeing puts a chain back as a block
+ * in completion order, so the free list ends up in no particular order; it
+ * must still hand out each descriptor once. */
+static void mixed_chains(uint32_t ver, uint64_t extra)
+{
+    struct vt_buf b = vt_buf(16u * DK_VIRTQ_CHAIN_MAX);
+    uint64_t cookie = 0, last = UINT64_MAX;
+    unsigned round, n, overtaken = 0, interleaved = 0;
+
+    cr_assert_eq(extra & F_IND, 0, "direct descriptors only");
+    raw_up_jitter(ver, extra, VT_QSIZE, CH_JITTER);
+    memset(ch, 0, sizeof ch);
+    ch_rng = 0x2545f4914f6cdd1dull + ver;
+    vt_posted(&b);
+    for (round = 0; round < CH_ROUNDS; round++) {
+        cr_assert_eq(q.num_free, q.size, "round %u", round);
+        cr_assert_eq(dk_virtq_inflight(&q), 0);
+        /* Random lengths until one does not fit. */
+        while ((n = 1u + ch_rnd(DK_VIRTQ_CHAIN_MAX)) <= q.num_free)
+            ch_post(&b, n, cookie++);
+        ch_refused(&b, n);
+        ch_refused(&b, q.num_free + 1u);
+        if (q.num_free != 0)
+            ch_post(&b, q.num_free, cookie++);
+        cr_assert_eq(q.num_free, 0);
+        ch_refused(&b, 1);
+        ch_walk(&b);
+        cr_assert_eq(dk_virtq_kick(&q, NULL), DK_OK);
+        /* About half completes, in the device's order. */
+        vt_advance(VT_LAT + CH_JITTER / 2);
+        ch_harvest(q.size, &last, &overtaken);
+        ch_walk(&b);
+        interleaved += dk_virtq_inflight(&q) != 0 && q.num_free != 0;
+        while ((n = 1u + ch_rnd(DK_VIRTQ_CHAIN_MAX)) <= q.num_free)
+            ch_post(&b, n, cookie++);
+        ch_refused(&b, q.num_free + 1u);
+        ch_walk(&b);
+        cr_assert_eq(dk_virtq_kick(&q, NULL), DK_OK);
+        vt_advance(VT_LAT + CH_JITTER);
+        n = dk_virtq_inflight(&q);
+        cr_assert_eq(ch_harvest(n, &last, &overtaken), n, "round %u: not all completed", round);
+        ch_walk(&b);
+    }
+    cr_assert_eq(q.num_free, q.size);
+    cr_assert_eq(vt_sim_stats().completions, cookie);
+    cr_assert_gt(overtaken, cookie / 8, "completions came (nearly) in posting order");
+    cr_assert_gt(interleaved, CH_ROUNDS / 4, "few refills while other chains were in flight");
+    vt_check();
+    vt_protocol_clean();
+}
+
+VT_BOTH(virtio_queue, mixed_chains_freed_out_of_order)
+{
+    mixed_chains(ver, 0);
+    vt_teardown();
+    vt_setup();
+    mixed_chains(ver, F_EVT);
 }
