@@ -126,3 +126,33 @@ if [[ -x $wire ]]; then
 else
     echo "wire: skipped: $wire not built"
 fi
+
+# End to end: instructions per 4 KiB read (frame, service, virtio-blk,
+# simulated disk, fence, poll) at 1, 8 and 32 reads per frame, and per 4 KiB
+# memcpy (the floor), by the same difference method over 12800 and 25600
+# reads (multiples of every batch; the e2e runs are slower than the kernels).
+e2e=${bin%/*}/bench_e2e
+if [[ -x $e2e ]]; then
+    line="e2e instructions per read:"
+    for mode in 1 8 32 copy; do
+        ir=()
+        for n in 12800 25600; do
+            cg="$out/e2e_$mode.$n.out"
+            flag=(--batch="$mode")
+            [[ $mode == copy ]] && flag=(--copy)
+            (set -x; valgrind --tool=callgrind --callgrind-out-file="$cg" "$e2e" \
+                --callgrind="$n" "${flag[@]}") >/dev/null 2>>"$out/e2e.log" || {
+                echo "callgrind.sh: bench_e2e ($mode) failed" >&2; exit 1; }
+            ir+=("$(total_ir "$cg")")
+        done
+        v=$(awk -v a="${ir[0]}" -v b="${ir[1]}" 'BEGIN { printf "%.1f", (b - a) / 12800 }')
+        if [[ $mode == copy ]]; then
+            line+=" memcpy of 4 KiB $v"
+        else
+            line+=" $mode/frame $v;"
+        fi
+    done
+    echo "$line"
+else
+    echo "e2e: skipped: $e2e not built"
+fi
