@@ -120,7 +120,8 @@ static inline struct dk_sim_cfg sf_cfg(unsigned kind, uint32_t version)
     return c;
 }
 
-static inline void sf_vmo(uint64_t len, uint8_t **va, uint64_t *dma)
+/* A mapped VMO of @len bytes besides the fixture's own; returns its id. */
+static inline uint64_t sf_vmo(uint64_t len, uint8_t **va, uint64_t *dma)
 {
     uint64_t vmo;
     struct dk_vmo_info info;
@@ -131,6 +132,7 @@ static inline void sf_vmo(uint64_t len, uint8_t **va, uint64_t *dma)
     cr_assert_eq(sf_ops->vmo_query(sf_ctx, vmo, &info), DK_OK);
     *va = (uint8_t *)p;
     *dma = info.dma_addr;
+    return vmo;
 }
 
 /* A fresh host and device; the driver is granted and maps the window. */

@@ -544,21 +544,6 @@ Test(sim_fault, error_status_on_rng_and_accel)
     cr_assert_eq(sf_va(4096)[0], 0x33u);
 }
 
-/* A VMO of the driver's own besides the fixture's two; returns its id. */
-static uint64_t own_vmo(uint64_t len, uint8_t **va, uint64_t *dma)
-{
-    uint64_t vmo;
-    struct dk_vmo_info info;
-    void *p;
-
-    cr_assert_eq(sf_ops->vmo_create(sf_ctx, len, &vmo), DK_OK);
-    cr_assert_eq(sf_ops->vmo_map(sf_ctx, vmo, 0, len, DK_MAP_READ | DK_MAP_WRITE, &p), DK_OK);
-    cr_assert_eq(sf_ops->vmo_query(sf_ctx, vmo, &info), DK_OK);
-    *va = p;
-    *dma = info.dma_addr;
-    return vmo;
-}
-
 static void fill_disk(void)
 {
     for (unsigned i = 0; i < sizeof sf_disk; i++)
@@ -582,9 +567,9 @@ Test(sim_fault, unrelated_vmo_destroyed_before_completion)
 
     blk_up(2);
     fill_disk();
-    (void)own_vmo(512, &in_va, &in_dma);
-    (void)own_vmo(512, &out_va, &out_dma);
-    other = own_vmo(SF_PAGE, &other_va, &other_dma);
+    (void)sf_vmo(512, &in_va, &in_dma);
+    (void)sf_vmo(512, &out_va, &out_dma);
+    other = sf_vmo(SF_PAGE, &other_va, &other_dma);
     memset(in_va, 0x5a, 512);
     memset(out_va, 0xc3, 512);
     memset(sf_blk_data(0), 0x5a, 512);
@@ -613,6 +598,18 @@ Test(sim_fault, unrelated_vmo_destroyed_before_completion)
         cr_assert_eq(sf_disk[5u * 512u + i], 0xc3, "sector 5 byte %u", i);
 }
 
+/* On a device that is up, one read completes, so the device has its ring
+ * pointers cached; returns the DMA generation they were cached under. */
+static uint64_t first_read_caches_rings(void)
+{
+    sf_post_in(0);
+    sf_kick();
+    sf_advance(SF_LAT);
+    cr_assert_eq(sf_blk_status(0), DK_SIM_S_OK);
+    cr_assert_eq(SD.q[0].rings.gen, dk_host_dma_gen(&SH), "the test needs the rings cached");
+    return dk_host_dma_gen(&SH);
+}
+
 /* The rings are cached under the DMA generation: VMOs destroyed and
  * created elsewhere move it, and the next requests (one into a VMO that
  * took a destroyed one's place) still complete. */
@@ -623,20 +620,15 @@ Test(sim_fault, vmos_replaced_after_rings_cached)
 
     blk_up(2);
     fill_disk();
-    sf_post_in(0);
-    sf_kick();
-    sf_advance(SF_LAT);
-    cr_assert_eq(sf_blk_status(0), DK_SIM_S_OK);
-    gen = dk_host_dma_gen(&SH);
-    cr_assert_eq(SD.q[0].rings.gen, gen, "the test needs the rings cached");
+    gen = first_read_caches_rings();
 
-    x = own_vmo(SF_PAGE, &x_va, &x_dma);
-    y = own_vmo(SF_PAGE, &y_va, &y_dma);
+    x = sf_vmo(SF_PAGE, &x_va, &x_dma);
+    y = sf_vmo(SF_PAGE, &y_va, &y_dma);
     cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, x_va, SF_PAGE), DK_OK);
     cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, x), DK_OK);
     cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, y_va, SF_PAGE), DK_OK);
     cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, y), DK_OK);
-    (void)own_vmo(512, &z_va, &z_dma);
+    (void)sf_vmo(512, &z_va, &z_dma);
     cr_assert_eq(z_dma, x_dma, "first fit puts z where x was");
     cr_assert_eq(dk_host_dma_gen(&SH), gen + 2u);
 
@@ -685,7 +677,7 @@ Test(sim_fault, chain_into_vmo_destroyed_after_use)
 
     blk_up(2);
     fill_disk();
-    x = own_vmo(sizeof gone, &x_va, &x_dma);
+    x = sf_vmo(sizeof gone, &x_va, &x_dma);
     blk_in_at(0, x_va, x_dma, 3);
     sf_kick();
     sf_advance(SF_LAT);
@@ -723,15 +715,9 @@ static uint64_t ring_vmo(void)
 Test(sim_fault, ring_vmo_destroyed_after_rings_cached)
 {
     static uint8_t ring_copy[SF_RING_LEN];
-    uint64_t gen;
 
     blk_up(2);
-    sf_post_in(0);
-    sf_kick();
-    sf_advance(SF_LAT);
-    cr_assert_eq(sf_blk_status(0), DK_SIM_S_OK);
-    gen = dk_host_dma_gen(&SH);
-    cr_assert_eq(SD.q[0].rings.gen, gen, "the test needs the rings cached");
+    (void)first_read_caches_rings();
 
     cr_assert_eq(sf_ops->vmo_unmap(sf_ctx, sf_desc_va, SF_RING_LEN), DK_OK);
     cr_assert_eq(sf_ops->vmo_destroy(sf_ctx, ring_vmo()), DK_OK);
@@ -775,7 +761,7 @@ Test(sim_fault, header_vmo_destroyed_before_completion)
 
     blk_up(2);
     fill_disk();
-    h = own_vmo(64, &h_va, &h_dma);
+    h = sf_vmo(64, &h_va, &h_dma);
     sf_post_in(0);
     sf_st32(h_va, DK_SIM_BLK_T_IN);
     sf_st64(h_va + 8, 0);
@@ -799,7 +785,7 @@ Test(sim_fault, status_vmo_destroyed_before_completion)
     uint64_t s, s_dma;
 
     blk_up(2);
-    s = own_vmo(sizeof gone, &s_va, &s_dma);
+    s = sf_vmo(sizeof gone, &s_va, &s_dma);
     s_va[0] = 0xff;
     sf_post_in(0);
     sf_desc(2, s_dma, 1, DK_VRING_DESC_F_WRITE, 0);
