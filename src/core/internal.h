@@ -26,6 +26,12 @@ static inline void dk_audit_emit(const struct dk_audit *a, uint32_t kind, uint32
     a->fn(a->arg, &ev);
 }
 
+/* A little-endian 32-bit word from bytes of any alignment. */
+static inline uint32_t dk_ld_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* Accept-path helper: clear the caller's reason. */
 static inline int dk_accept(enum dk_reason *why)
 {

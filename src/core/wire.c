@@ -15,14 +15,10 @@ static uint16_t dk_le16(const uint8_t *p)
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-static uint32_t dk_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static uint64_t dk_le64(const uint8_t *p)
 {
-    return (uint64_t)dk_le32(p) | (uint64_t)dk_le32(p + 4) << 32;
+    return (uint64_t)dk_ld_le32(p) | (uint64_t)dk_ld_le32(p + 4) << 32;
 }
 
 static void dk_put16(uint8_t *p, uint16_t v)
@@ -171,7 +167,7 @@ static void dk_get_fences(struct dk_wire_fence *dst, const uint8_t *p, uint32_t 
     uint32_t i;
 
     for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY) {
-        dst[i].fence = dk_le32(p);
+        dst[i].fence = dk_ld_le32(p);
         dst[i].value = dk_le64(p + 8);
     }
 }
@@ -182,7 +178,7 @@ static int dk_fences_reserved_zero(const uint8_t *p, uint32_t n)
     uint32_t i, acc = 0;
 
     for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY)
-        acc |= dk_le32(p + 4);
+        acc |= dk_ld_le32(p + 4);
     return acc == 0;
 }
 
@@ -206,7 +202,7 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
     __builtin_memcpy(raw, bytes, len);
     h = raw;
 
-    if (dk_le32(h) != DK_WIRE_MAGIC)
+    if (dk_ld_le32(h) != DK_WIRE_MAGIC)
         return dk_malformed(why, DK_R_WIRE_BAD_MAGIC);
     if (h[4] != DK_WIRE_MAJOR)
         return dk_malformed(why, DK_R_WIRE_MAJOR);
@@ -214,14 +210,14 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
         return dk_malformed(why, DK_R_WIRE_HEADER_SIZE);
     if (h[29] != 0 || dk_le16(h + 30) != 0)
         return dk_malformed(why, DK_R_WIRE_RESERVED);
-    total = dk_le32(h + 8);
+    total = dk_ld_le32(h + 8);
     if (total > DK_WIRE_FRAME_MAX)
         return dk_malformed(why, DK_R_WIRE_FRAME_CAP);
     if (total > len)
         return dk_malformed(why, DK_R_WIRE_TRUNCATED);
     if (total < len)
         return dk_malformed(why, DK_R_WIRE_LENGTH);
-    out->flags = dk_le32(h + 12);
+    out->flags = dk_ld_le32(h + 12);
     out->minor = h[5];
     out->qos = h[28];
     out->n_waits = dk_le16(h + 16);
@@ -229,7 +225,7 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
     out->n_bufs = dk_le16(h + 20);
     out->n_cmds = dk_le16(h + 22);
     out->pad = 0;
-    cmd_bytes = dk_le32(h + 24);
+    cmd_bytes = dk_ld_le32(h + 24);
     if (out->n_waits > DK_WIRE_WAITS_MAX)
         return dk_malformed(why, DK_R_WIRE_WAITS_CAP);
     if (out->n_signals > DK_WIRE_SIGNALS_MAX)
@@ -255,7 +251,7 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
     for (i = 0; i < out->n_bufs; i++, p += DK_WIRE_BUF_ENTRY) {
         if (p[5] != 0 || p[6] != 0 || p[7] != 0)
             return dk_malformed(why, DK_R_WIRE_RESERVED);
-        out->bufs[i].handle = dk_le32(p);
+        out->bufs[i].handle = dk_ld_le32(p);
         out->bufs[i].access = p[4];
         out->bufs[i].offset = dk_le64(p + 8);
         out->bufs[i].length = dk_le64(p + 16);
@@ -272,7 +268,7 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
         out->cmds[i].opcode = dk_le16(raw + off);
         if (dk_le16(raw + off + 2) != 0)
             return dk_malformed(why, DK_R_WIRE_RESERVED);
-        clen = dk_le32(raw + off + 4);
+        clen = dk_ld_le32(raw + off + 4);
         left -= DK_WIRE_CMD_HEADER;
         if (clen > left || clen > DK_WIRE_CMD_PAYLOAD_MAX)
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "../core/internal.h" /* dk_submit_parsed: the service's own parse scratch */
+#include "../core/internal.h" /* dk_submit_parsed, dk_audit_emit, dk_ld_le32 */
 
 #define DK_SVC_CMD_BITS 6u /* device request cookie: ticket << 6 | command index */
 #define DK_SVC_HARVEST 16u
@@ -26,21 +26,11 @@ static void dk_svc_trace(struct dk_svc *s, unsigned kind, uint64_t a, uint64_t b
         s->cfg.trace.fn(s->cfg.trace.arg, kind, dk_backend_now(s->cfg.be), a, b, c);
 }
 
+/* SECURITY: ids and codes only (the core's event builder). */
 static void dk_svc_audit(struct dk_svc *s, uint32_t kind, uint32_t client, int status,
                          uint64_t object, uint64_t count)
 {
-    struct dk_audit_event ev;
-
-    if (s->cfg.audit.fn == NULL)
-        return;
-    ev.kind = kind;
-    ev.client = client;
-    ev.status = status;
-    ev.reason = 0;
-    ev.object = object;
-    ev.count = count;
-    ev.epoch = s->cfg.device->epoch;
-    s->cfg.audit.fn(s->cfg.audit.arg, &ev);
+    dk_audit_emit(&s->cfg.audit, kind, client, status, 0, object, count, s->cfg.device->epoch);
 }
 
 static struct dk_virtio_dev *dk_svc_vdev(struct dk_svc *s)
@@ -127,11 +117,6 @@ int dk_svc_init(struct dk_svc *s, const struct dk_svc_cfg *cfg, enum dk_reason *
 
 /* ---- decoding device commands ------------------------------------------ */
 
-static uint32_t dk_svc_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* No buffer ref: what a dk_svc_cmd's src_ref / dst_ref hold when unused. */
 #define DK_SVC_NO_REF 0xffu
 
@@ -164,22 +149,22 @@ static int dk_svc_decode_blk(const struct dk_svc *s, const struct dk_frame *f, u
     int rc;
 
     if (op == DK_SVC_OP_BLK_GET_ID) {
-        if (plen != 8 || dk_svc_le32(p + 4) != 0)
+        if (plen != 8 || dk_ld_le32(p + 4) != 0)
             return dk_reject(why, DK_R_SVC_PAYLOAD, DK_E_MALFORMED);
-        rc = dk_svc_ref(f, dk_svc_le32(p), DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
+        rc = dk_svc_ref(f, dk_ld_le32(p), DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
         if (rc == DK_OK && c->dst_len != DK_VBLK_ID_BYTES)
             return dk_reject(why, DK_R_SVC_LENGTH, DK_E_INVAL);
         return rc;
     }
     if (op != DK_SVC_OP_BLK_READ && op != DK_SVC_OP_BLK_WRITE)
         return dk_reject(why, DK_R_SVC_OPCODE, DK_E_UNSUPPORTED);
-    if (plen != 16 || dk_svc_le32(p + 12) != 0)
+    if (plen != 16 || dk_ld_le32(p + 12) != 0)
         return dk_reject(why, DK_R_SVC_PAYLOAD, DK_E_MALFORMED);
-    c->sector = (uint64_t)dk_svc_le32(p) | (uint64_t)dk_svc_le32(p + 4) << 32;
+    c->sector = (uint64_t)dk_ld_le32(p) | (uint64_t)dk_ld_le32(p + 4) << 32;
     if (op == DK_SVC_OP_BLK_READ)
-        rc = dk_svc_ref(f, dk_svc_le32(p + 8), DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
+        rc = dk_svc_ref(f, dk_ld_le32(p + 8), DK_BUF_WRITE, &c->dst_ref, &c->dst_len, why);
     else
-        rc = dk_svc_ref(f, dk_svc_le32(p + 8), DK_BUF_READ, &c->src_ref, &c->src_len, why);
+        rc = dk_svc_ref(f, dk_ld_le32(p + 8), DK_BUF_READ, &c->src_ref, &c->src_len, why);
     if (rc != DK_OK)
         return rc;
     {
@@ -204,8 +189,8 @@ static int dk_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f,
         return dk_reject(why, DK_R_SVC_OPCODE, DK_E_UNSUPPORTED);
     if (plen != 8)
         return dk_reject(why, DK_R_SVC_PAYLOAD, DK_E_MALFORMED);
-    a = dk_svc_le32(p);
-    b = dk_svc_le32(p + 4);
+    a = dk_ld_le32(p);
+    b = dk_ld_le32(p + 4);
     switch (op) {
     case DK_SVC_OP_COPY:
         rc = dk_svc_ref(f, a, DK_BUF_READ, &c->src_ref, &c->src_len, why);

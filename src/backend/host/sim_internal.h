@@ -177,49 +177,42 @@ static inline uint8_t *dk_sim_locate(struct dk_sim_dev *d, const struct dk_sim_r
     return NULL;
 }
 
-/* Copy @n bytes from the request's readable buffers at @off; -1 if they
- * run out or a buffer is gone. */
-static inline int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off,
-                              void *dst, uint64_t n)
+/* Copy @n bytes between @buf and the request's readable (@write 0: into
+ * @buf) or writable (1: from @buf) buffers at @off; -1 if they run out or
+ * a buffer is gone. */
+static inline int dk_sim_copy(struct dk_sim_dev *d, const struct dk_sim_req *r, int write,
+                              uint64_t off, uint8_t *buf, uint64_t n)
 {
-    uint8_t *out = (uint8_t *)dst;
-
     while (n > 0) {
         uint64_t rem = 0;
-        const uint8_t *p = dk_sim_locate(d, r, 0, off, &rem);
+        uint8_t *p = dk_sim_locate(d, r, write, off, &rem);
 
         if (p == NULL)
             return -1;
         if (rem > n)
             rem = n;
-        memcpy(out, p, (size_t)rem);
-        out += rem;
+        if (write)
+            memcpy(p, buf, (size_t)rem);
+        else
+            memcpy(buf, p, (size_t)rem);
+        buf += rem;
         off += rem;
         n -= rem;
     }
     return 0;
 }
 
-/* Copy @n bytes into the request's writable buffers at @off. */
+static inline int dk_sim_read(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off,
+                              void *dst, uint64_t n)
+{
+    return dk_sim_copy(d, r, 0, off, (uint8_t *)dst, n);
+}
+
+/* The bytes are only read: the cast drops const for the shared copier. */
 static inline int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r, uint64_t off,
                                const void *src, uint64_t n)
 {
-    const uint8_t *in = (const uint8_t *)src;
-
-    while (n > 0) {
-        uint64_t rem = 0;
-        uint8_t *p = dk_sim_locate(d, r, 1, off, &rem);
-
-        if (p == NULL)
-            return -1;
-        if (rem > n)
-            rem = n;
-        memcpy(p, in, (size_t)rem);
-        in += rem;
-        off += rem;
-        n -= rem;
-    }
-    return 0;
+    return dk_sim_copy(d, r, 1, off, (uint8_t *)(uintptr_t)src, n);
 }
 
 /* sim_dev.c: per-class request handling and config space. */

@@ -248,88 +248,39 @@ static uint32_t dk_sim_walk_from(struct dk_sim_dev *d, const struct dk_sim_queue
                                  int track)
 {
     uint32_t seen[DK_VIRTQ_SIZE_MAX / 32u];
-    uint64_t readable = 0, writable = 0;
-    uint32_t i = head, nseg = 0, nread = 0, why;
+    uint32_t i = head, why;
 
     if (track)
         memset(seen, 0, sizeof seen);
     r->gen = dk_host_dma_gen(d->host);
-    /* The chain's totals stay in locals until it ends (dk_sim_add_seg's
-     * rules, inlined for the direct case). */
+    r->nseg = 0;
+    r->nread = 0;
+    r->readable = 0;
+    r->writable = 0;
     for (;;) {
         const uint8_t *p;
-        struct dk_sim_seg *sg;
-        uint64_t addr;
-        uint32_t len;
         uint16_t flags;
-        uint8_t *ptr;
 
-        if (i >= q->num) {
-            why = DK_SIM_DF_DESC_RANGE;
-            break;
-        }
+        if (i >= q->num)
+            return DK_SIM_DF_DESC_RANGE;
         if (track) {
-            if (seen[i / 32u] & (1u << (i % 32u))) {
-                why = DK_SIM_DF_LOOP;
-                break;
-            }
+            if (seen[i / 32u] & (1u << (i % 32u)))
+                return DK_SIM_DF_LOOP;
             seen[i / 32u] |= 1u << (i % 32u);
         }
         p = desc + 16u * i;
-        addr = dk_sim_ld64(p);
-        len = dk_sim_ld32(p + 8);
         flags = dk_sim_ld16(p + 12);
         if (flags & DK_VRING_DESC_F_INDIRECT) {
-            r->nseg = (uint8_t)nseg;
-            r->nread = (uint8_t)nread;
-            r->readable = readable;
-            r->writable = writable;
             /* The table ends the chain: INDIRECT with NEXT is illegal. */
             if (!dk_sim_has(d, DK_VIRTIO_F_INDIRECT_DESC) || (flags & DK_VRING_DESC_F_NEXT))
                 return DK_SIM_DF_INDIRECT;
-            return dk_sim_walk_indirect(d, r, addr, len);
+            return dk_sim_walk_indirect(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8));
         }
-        if (len == 0) {
-            why = DK_SIM_DF_ZERO_LEN;
-            break;
-        }
-        if (nseg == DK_VIRTQ_CHAIN_MAX) {
-            why = DK_SIM_DF_CHAIN_LONG;
-            break;
-        }
-        /* virtio 2.7.4.2: readable buffers come before writable ones. */
-        if (!(flags & DK_VRING_DESC_F_WRITE) && nseg > nread) {
-            why = DK_SIM_DF_ORDER;
-            break;
-        }
-        ptr = dk_sim_dma(d, addr, len);
-        if (ptr == NULL) {
-            why = DK_SIM_DF_DESC_DMA;
-            break;
-        }
-        sg = &r->seg[nseg++];
-        sg->addr = addr;
-        sg->len = len;
-        sg->ptr = ptr;
-        if (flags & DK_VRING_DESC_F_WRITE) {
-            sg->write = 1;
-            writable += len;
-        } else {
-            sg->write = 0;
-            nread++;
-            readable += len;
-        }
-        if (!(flags & DK_VRING_DESC_F_NEXT)) {
-            why = DK_SIM_DF_NONE;
-            break;
-        }
+        why = dk_sim_add_seg(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8), flags);
+        if (why != DK_SIM_DF_NONE || !(flags & DK_VRING_DESC_F_NEXT))
+            return why;
         i = dk_sim_ld16(p + 14);
     }
-    r->nseg = (uint8_t)nseg;
-    r->nread = (uint8_t)nread;
-    r->readable = readable;
-    r->writable = writable;
-    return why;
 }
 
 /* BOUND: without tracking, a chain that loops still ends, at
