@@ -82,6 +82,27 @@ static void buf_pin_overflow(void)
     cr_assert_eq(dk_frame_add_buf(&F, BA_R, DK_BUF_READ, 0, 1), DK_OK);
 }
 
+/* Ref 1 names the same buffer as ref 0, which passes: the repeat is
+ * checked without a second lookup (dk_buf_slice_again) and must still be
+ * refused for its own slice and access. */
+static void repeat_slice_past_end(void)
+{
+    F.bufs[1] = F.bufs[0];
+    F.bufs[1].offset = SF_BUFSIZE - 63;
+}
+static void repeat_sealed(void)
+{
+    F.bufs[0].access = DK_BUF_READ;
+    F.bufs[1] = F.bufs[0];
+    F.bufs[1].access = DK_BUF_WRITE;
+    cr_assert_eq(dk_buf_seal(&BT, A, BA_RW, NULL), DK_OK);
+}
+static void repeat_no_write_right(void)
+{
+    F.bufs[0] = F.bufs[1];
+    F.bufs[1].access = DK_BUF_READ | DK_BUF_WRITE;
+}
+
 static void wait_no_right(void)
 {
     cr_assert_eq(dk_fence_grant(&FT, C, FC, A, DK_FENCE_RIGHT_SIGNAL, NULL), DK_OK);
@@ -254,6 +275,10 @@ static const struct refusal refusals[] = {
     {"read access without the READ right", buf_no_read_right, DK_E_DENIED, DK_R_NO_READ_RIGHT},
     {"pins: one left, frame names the buffer twice", buf_pin_overflow, DK_E_NO_SPACE,
      DK_R_PIN_OVERFLOW},
+    {"repeated ref: slice past the end", repeat_slice_past_end, DK_E_RANGE, DK_R_SLICE_OOB},
+    {"repeated ref: write access to a sealed buffer", repeat_sealed, DK_E_SEALED, DK_R_BUF_SEALED},
+    {"repeated ref: write access without the WRITE right", repeat_no_write_right, DK_E_DENIED,
+     DK_R_NO_WRITE_RIGHT},
     {"wait with SIGNAL but no WAIT right", wait_no_right, DK_E_DENIED, DK_R_NO_WAIT_RIGHT},
     {"wait on a fence A holds no right on", wait_not_holder, DK_E_NOT_FOUND, DK_R_NOT_OWNER},
     {"wait max_jump + 1 ahead of 0", wait_too_far, DK_E_TOO_FAR, DK_R_WAIT_TOO_FAR},
@@ -465,6 +490,59 @@ Test(submit, slices_are_what_dk_buf_slice_gives, .init = sf_setup)
     cr_assert_eq(sf_pins(A, BA_RW), 0);
     cr_assert_eq(sf_pins(A, BA_R), 0);
     cr_assert_eq(sf_pins(A, bx), 0);
+}
+
+/* Runs of one handle next to each other: every ref of a run gets its own
+ * slice and pin, the release takes each run's pins in one go, and a buffer
+ * destroyed while pinned is reclaimed by that release. */
+Test(submit, adjacent_repeats_pin_and_release_per_ref, .init = sf_setup)
+{
+    static struct dk_slice slices[DK_WIRE_BUFS_MAX];
+    static const struct {
+        int which; /* 0 BA_RW, 1 BA_R, 2 bx */
+        unsigned access;
+        uint64_t offset, length;
+    } refs[] = {
+        {2, DK_BUF_READ, 0, 8},   {2, DK_BUF_WRITE, 8, 8}, {2, DK_BUF_READ, 16, 16},
+        {1, DK_BUF_READ, 0, 4},   {1, DK_BUF_READ, 0, 4},  {0, DK_BUF_WRITE, 512, 512},
+        {2, DK_BUF_WRITE, 64, 1},
+    };
+    enum dk_reason why = DK_R_BAD_ENUM;
+    struct dk_submission *r = &recs[0];
+    struct dk_buf info;
+    uint32_t bx, h[3], live = BT.live;
+
+    cr_assert_eq(dk_buf_create(&BT, A, SF_BUFSIZE, DK_BUF_READ | DK_BUF_WRITE, &bx, NULL), DK_OK);
+    h[0] = BA_RW;
+    h[1] = BA_R;
+    h[2] = bx;
+    F.n_bufs = 0;
+    for (size_t i = 0; i < DK_ARRAY_LEN(refs); i++)
+        cr_assert_eq(
+            dk_frame_add_buf(&F, h[refs[i].which], refs[i].access, refs[i].offset, refs[i].length),
+            DK_OK);
+    cr_assert_eq(dk_submit_frame_slices(&CTX, A, &F, 0, r, slices, &why), DK_OK, "%s",
+                 dk_reason_str(why));
+    nrecs = 1;
+    for (uint32_t i = 0; i < F.n_bufs; i++) {
+        struct dk_slice want;
+
+        cr_assert_eq(dk_buf_slice(&BT, A, F.bufs[i].handle, F.bufs[i].offset, F.bufs[i].length,
+                                  F.bufs[i].access, &want, NULL),
+                     DK_OK);
+        cr_assert_eq(memcmp(&slices[i], &want, sizeof(want)), 0, "ref %u", i);
+    }
+    cr_assert_eq(sf_pins(A, bx), 4);
+    cr_assert_eq(sf_pins(A, BA_R), 2);
+    cr_assert_eq(sf_pins(A, BA_RW), 1);
+    /* Destroyed while the submission pins it: BUSY, doomed until the last unpin. */
+    cr_assert_eq(dk_buf_destroy(&BT, A, bx, NULL), DK_E_BUSY);
+    cr_assert_eq(dk_submit_release(&CTX, r), DK_OK);
+    cr_assert_eq(sf_pins(A, BA_R), 0);
+    cr_assert_eq(sf_pins(A, BA_RW), 0);
+    cr_assert_neq(dk_buf_info(&BT, A, bx, &info), DK_OK);
+    cr_assert_eq(BT.live, live, "the doomed buffer was not reclaimed");
+    cr_assert_eq(dk_ledger_check(&L), DK_OK);
 }
 
 /* NULL slices: the same state, byte for byte, and the same record as

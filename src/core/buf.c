@@ -2,6 +2,7 @@
 #include <driverkit/buf.h>
 
 #include "internal.h"
+#include "buf_slice.h"
 
 size_t dk_buf_table_storage_size(uint32_t nslots)
 {
@@ -206,48 +207,22 @@ int dk_buf_seal(struct dk_buf_table *t, uint16_t client, uint32_t handle, enum d
     return dk_accept(why);
 }
 
-/* Access bits against rights and the seal, in a fixed order. */
-static int dk_buf_check_access(const struct dk_buf *b, unsigned access, enum dk_reason *why)
-{
-    if ((access & DK_BUF_WRITE) != 0 && b->sealed)
-        return dk_reject(why, DK_R_BUF_SEALED, DK_E_SEALED);
-    if ((access & DK_BUF_READ) != 0 && (b->rights & DK_BUF_READ) == 0)
-        return dk_reject(why, DK_R_NO_READ_RIGHT, DK_E_DENIED);
-    if ((access & DK_BUF_WRITE) != 0 && (b->rights & DK_BUF_WRITE) == 0)
-        return dk_reject(why, DK_R_NO_WRITE_RIGHT, DK_E_DENIED);
-    return DK_OK;
-}
-
 int dk_buf_slice_pins(const struct dk_buf_table *t, uint16_t client, uint32_t handle,
                       uint64_t offset, uint64_t length, unsigned access, struct dk_slice *out,
                       struct dk_buf **slot, enum dk_reason *why)
 {
     struct dk_buf *b;
-    int rc;
+    int rc = dk_buf_slice_args(length, access, out, why);
 
-    if (out == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (length == 0)
-        return dk_reject(why, DK_R_ZERO_LEN, DK_E_INVAL);
-    if (access == 0 || (access & ~(DK_BUF_READ | DK_BUF_WRITE)) != 0)
-        return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
+    if (rc != DK_OK)
+        return rc;
     rc = dk_buf_owned(t, client, handle, &b, why);
     if (rc != DK_OK)
         return rc;
-    rc = dk_buf_check_access(b, access, why);
-    if (rc != DK_OK)
-        return rc;
-    /* BOUND: never compute offset + length; compare against what is left. */
-    if (offset > b->size || length > b->size - offset)
-        return dk_reject(why, DK_R_SLICE_OOB, DK_E_RANGE);
-    out->offset = offset;
-    out->length = length;
-    out->dma_addr = b->dma_addr + offset;
-    out->buf = handle;
-    out->access = access;
-    if (slot != NULL)
+    rc = dk_buf_slice_of(b, handle, offset, length, access, out, why);
+    if (rc == DK_OK && slot != NULL)
         *slot = b;
-    return dk_accept(why);
+    return rc;
 }
 
 int dk_buf_slice(const struct dk_buf_table *t, uint16_t client, uint32_t handle, uint64_t offset,
@@ -284,6 +259,20 @@ int dk_buf_unpin(struct dk_buf_table *t, uint32_t handle, enum dk_reason *why)
     return dk_accept(why);
 }
 
+void dk_buf_unpin_n(struct dk_buf_table *t, uint32_t handle, uint32_t n)
+{
+    struct dk_buf *b;
+
+    /* What n calls of dk_buf_unpin() leave behind: the pins there are go,
+     * and the last one reclaims a doomed buffer (after which the handle is
+     * stale and the remaining calls would have been refused). */
+    if (n == 0 || dk_buf_lookup(t, handle, 1, &b, NULL) != DK_OK || b->pins == 0)
+        return;
+    b->pins = n < b->pins ? b->pins - n : 0u;
+    if (b->pins == 0 && b->state == DK_BUF_DOOMED)
+        dk_buf_reclaim(t, b);
+}
+
 int dk_buf_map(struct dk_buf_table *t, uint16_t client, uint32_t handle, unsigned prot, void **va,
                enum dk_reason *why)
 {
@@ -300,7 +289,8 @@ int dk_buf_map(struct dk_buf_table *t, uint16_t client, uint32_t handle, unsigne
         return rc;
     if ((b->rights & DK_BUF_MAP) == 0)
         return dk_reject(why, DK_R_NO_MAP_RIGHT, DK_E_DENIED);
-    access = ((prot & DK_MAP_READ) ? DK_BUF_READ : 0u) | ((prot & DK_MAP_WRITE) ? DK_BUF_WRITE : 0u);
+    access =
+        ((prot & DK_MAP_READ) ? DK_BUF_READ : 0u) | ((prot & DK_MAP_WRITE) ? DK_BUF_WRITE : 0u);
     rc = dk_buf_check_access(b, access, why);
     if (rc != DK_OK)
         return rc;
@@ -339,8 +329,7 @@ int dk_buf_unmap(struct dk_buf_table *t, uint16_t client, uint32_t handle, enum 
     return dk_accept(why);
 }
 
-int dk_buf_info(const struct dk_buf_table *t, uint16_t client, uint32_t handle,
-                struct dk_buf *info)
+int dk_buf_info(const struct dk_buf_table *t, uint16_t client, uint32_t handle, struct dk_buf *info)
 {
     struct dk_buf *b;
     int rc;

@@ -71,6 +71,10 @@ int dk_buf_slice_pins(const struct dk_buf_table *t, uint16_t client, uint32_t ha
                       uint64_t offset, uint64_t length, unsigned access, struct dk_slice *out,
                       struct dk_buf **slot, enum dk_reason *why);
 
+/* @n calls of dk_buf_unpin(@handle) with their answers ignored, in one
+ * lookup: a submission releasing its repeated refs (buf.c). */
+void dk_buf_unpin_n(struct dk_buf_table *t, uint32_t handle, uint32_t n);
+
 /* BOUND: count a wait loop's wake-ups while the backend clock stands still;
  * 0 once DK_WAIT_IDLE_WAKEUPS_MAX is passed (fence.c). */
 int dk_wait_progress(const struct dk_backend *be, uint64_t *last, uint32_t *idle);

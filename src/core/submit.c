@@ -2,6 +2,7 @@
 #include <driverkit/submit.h>
 
 #include "internal.h"
+#include "buf_slice.h"
 
 /* Pins this frame would add to @handle's buffer: its refs up to @upto. */
 static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint32_t handle)
@@ -15,9 +16,8 @@ static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint3
 
 /* Every check of dk_submit_frame except the queue's; writes nothing but
  * @slices (caller scratch, one per buffer ref, may be NULL). */
-static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
-                           const struct dk_frame *f, struct dk_slice *slices,
-                           struct dk_buf **slots, enum dk_reason *why)
+static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                           struct dk_slice *slices, struct dk_buf **slots, enum dk_reason *why)
 {
     uint32_t i;
     int rc;
@@ -35,8 +35,15 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client,
         struct dk_slice one, *sl = slices != NULL ? &slices[i] : &one;
         uint32_t pins;
 
-        rc = dk_buf_slice_pins(c->bufs, client, b->handle, b->offset, b->length, b->access, sl,
-                               &slots[i], why);
+        /* A ref to the same buffer as the one before it reuses that
+         * lookup: nothing changed the table in between. */
+        if (i > 0 && b->handle == f->bufs[i - 1u].handle) {
+            slots[i] = slots[i - 1u];
+            rc = dk_buf_slice_again(slots[i], b->handle, b->offset, b->length, b->access, sl, why);
+        } else {
+            rc = dk_buf_slice_pins(c->bufs, client, b->handle, b->offset, b->length, b->access, sl,
+                                   &slots[i], why);
+        }
         if (rc != DK_OK)
             return rc;
         pins = slots[i]->pins;
@@ -110,9 +117,9 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
     return dk_accept(why);
 }
 
-int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
-                           const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
-                           struct dk_slice *slices, enum dk_reason *why)
+int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                           uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                           enum dk_reason *why)
 {
     return dk_submit_do(c, client, f, cookie, rec, slices, 1, why);
 }
@@ -132,8 +139,7 @@ int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct
     return dk_submit_do(c, client, f, cookie, rec, NULL, 1, why);
 }
 
-int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *rec,
-                    uint32_t *index)
+int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *rec, uint32_t *index)
 {
     uint32_t i;
     int blocked = 0;
@@ -141,8 +147,8 @@ int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *r
     if (c == NULL || rec == NULL || rec->state == DK_SUB_FREE)
         return DK_E_INVAL;
     for (i = 0; i < rec->n_waits; i++) {
-        int st = dk_fence_poll(c->fences, rec->client, rec->waits[i].fence, rec->waits[i].value,
-                               NULL);
+        int st =
+            dk_fence_poll(c->fences, rec->client, rec->waits[i].fence, rec->waits[i].value, NULL);
         if (st == DK_OK)
             continue;
         if (st == DK_E_WOULD_BLOCK) {
@@ -159,10 +165,14 @@ int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *r
 
 static void dk_submit_unpin(const struct dk_submit_ctx *c, struct dk_submission *rec)
 {
-    uint32_t i;
+    uint32_t i, run;
 
-    for (i = 0; i < rec->n_bufs; i++)
-        (void)dk_buf_unpin(c->bufs, rec->bufs[i], NULL);
+    /* Repeats of one handle next to each other unpin in one lookup. */
+    for (i = 0; i < rec->n_bufs; i += run) {
+        for (run = 1; i + run < rec->n_bufs && rec->bufs[i + run] == rec->bufs[i]; run++)
+            ;
+        dk_buf_unpin_n(c->bufs, rec->bufs[i], run);
+    }
 }
 
 int dk_submit_release(const struct dk_submit_ctx *c, struct dk_submission *rec)

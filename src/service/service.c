@@ -217,8 +217,8 @@ static int dk_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f,
 /* Decode every command into @out before anything is submitted: all checks
  * first, so a refusal changes nothing. Buffer refs stay indices until the
  * submit's slices turn them into DMA addresses (dk_svc_resolve). */
-static int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f,
-                         struct dk_svc_cmd *out, uint16_t *n, enum dk_reason *why)
+static int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_svc_cmd *out,
+                         uint16_t *n, enum dk_reason *why)
 {
     uint32_t i;
     int rc;
@@ -232,12 +232,7 @@ static int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f,
 
         if (op == DK_OP_NOP)
             continue;
-        c->src = c->dst = c->sector = 0;
-        c->src_len = c->dst_len = c->value = 0;
-        c->op = op;
-        c->done = 0;
-        c->src_ref = c->dst_ref = DK_SVC_NO_REF;
-        memset(c->pad, 0, sizeof c->pad);
+        *c = (struct dk_svc_cmd){.op = op, .src_ref = DK_SVC_NO_REF, .dst_ref = DK_SVC_NO_REF};
         if (s->cfg.kind == DK_SVC_BLK && DK_OPC_CLASS(op) == DK_OPC_BLOCK)
             rc = dk_svc_decode_blk(s, f, op, p, f->cmds[i].len, c, why);
         else if (s->cfg.kind == DK_SVC_ACCEL && DK_OPC_CLASS(op) == DK_OPC_XFER)
