@@ -81,8 +81,9 @@ static void dk_vblk_prepare(struct dk_vblk *b, uint16_t slot, unsigned type, uin
 /* dk_vblk_submit() of one IN or OUT data segment on a queue without
  * indirect descriptors (the common request): the same checks in the same
  * order, and the 3-descriptor chain written directly. */
-static int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t sector,
-                              const struct dk_vseg *data, uint64_t cookie, enum dk_reason *why)
+static inline int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t sector,
+                                     const struct dk_vseg *data, uint64_t cookie, int publish,
+                                     enum dk_reason *why)
 {
     uint64_t addr = data->addr, hdr_dma;
     uint32_t len = data->len;
@@ -113,7 +114,8 @@ static int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t sector,
     /* OUT: header and data readable, status writable; IN: data writable too. */
     dk_vq_chain3(&b->q, hdr_dma, 16u, addr, len, type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE,
                  hdr_dma + 16u, 1u, type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
-    dk_vq_publish(&b->q);
+    if (publish)
+        dk_vq_publish(&b->q);
     return dk_reject(why, DK_R_NONE, DK_OK);
 }
 
@@ -121,7 +123,7 @@ static int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t sector,
  * of line so its segment array does not weigh on the common request. */
 DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, uint64_t sector,
                                               const struct dk_vseg *data, unsigned nseg,
-                                              uint64_t cookie, enum dk_reason *why)
+                                              uint64_t cookie, int publish, enum dk_reason *why)
 {
     struct dk_vseg segs[DK_VIRTQ_CHAIN_MAX];
     uint64_t bytes = 0, hdr_dma;
@@ -189,17 +191,31 @@ DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, 
     }
     /* The arguments were all checked above (dk_vq_post's contract). */
     return dk_vq_post(&b->q, segs, n_out, n_in, (uint32_t)(type == DK_VBLK_T_OUT ? 1u : bytes + 1u),
-                      cookie, why);
+                      cookie, publish, why);
+}
+
+/* dk_vblk_submit and dk_vblk_stage: one set of checks, @publish or not. */
+static inline int dk_vblk_request(struct dk_vblk *b, unsigned type, uint64_t sector,
+                                  const struct dk_vseg *data, unsigned nseg, uint64_t cookie,
+                                  int publish, enum dk_reason *why)
+{
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (nseg == 1 && (type == DK_VBLK_T_IN || type == DK_VBLK_T_OUT) && !b->q.use_indirect)
+        return dk_vblk_submit_one(b, type, sector, data, cookie, publish, why);
+    return dk_vblk_submit_any(b, type, sector, data, nseg, cookie, publish, why);
 }
 
 int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
                    unsigned nseg, uint64_t cookie, enum dk_reason *why)
 {
-    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (nseg == 1 && (type == DK_VBLK_T_IN || type == DK_VBLK_T_OUT) && !b->q.use_indirect)
-        return dk_vblk_submit_one(b, type, sector, data, cookie, why);
-    return dk_vblk_submit_any(b, type, sector, data, nseg, cookie, why);
+    return dk_vblk_request(b, type, sector, data, nseg, cookie, 1, why);
+}
+
+int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                  unsigned nseg, uint64_t cookie, enum dk_reason *why)
+{
+    return dk_vblk_request(b, type, sector, data, nseg, cookie, 0, why);
 }
 
 /* The status of a harvested request whose head and used length harvest

@@ -53,10 +53,12 @@ void dk_vio_dma_free(const struct dk_backend *be, uint64_t vmo, void *va, uint64
 /* dk_virtq_add() without its argument checks, for callers that made them:
  * 1 <= n_out + n_in <= DK_VIRTQ_CHAIN_MAX, no zero length, at most 4 GiB in
  * all, @writable the sum of the last n_in lengths, queue checked (not
- * faulted). The head taken is the queue's free_head at the call.
- * DK_OK or DK_E_QUEUE_FULL (VIRTIO_RING_FULL), nothing changed then. */
+ * faulted). The head taken is the queue's free_head at the call. With
+ * @publish the chain is published at once (dk_vq_publish), else it is left
+ * for dk_virtq_kick. DK_OK or DK_E_QUEUE_FULL (VIRTIO_RING_FULL), nothing
+ * changed then. */
 int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
-               uint32_t writable, uint64_t cookie, enum dk_reason *why);
+               uint32_t writable, uint64_t cookie, int publish, enum dk_reason *why);
 
 /* A little-endian store into driver-owned DMA memory (the byte order is
  * checked above): one 4-byte store, any alignment. */
@@ -236,10 +238,11 @@ static inline int dk_vq_harvest(struct dk_virtq *q, struct dk_vdone *out, unsign
  * the shadow q->avail_idx. Driver side only. */
 static inline void dk_vq_publish(struct dk_virtq *q)
 {
-    /* ORDERING: descriptors and the avail slot are written before avail->idx
-     * moves (pairs with the device's read of avail->idx, then the slot). */
+    /* ORDERING: descriptors and the avail slots are written before avail->idx
+     * moves (pairs with the device's read of avail->idx, then the slots). */
     dk_vio_barrier(q->dev, DK_BARRIER_WRITE);
     *dk_vq_avail_idx(q) = q->avail_idx;
+    q->published = q->avail_idx;
 }
 
 /* The first half of dk_vq_post() for the one chain shape a 3-segment
@@ -247,7 +250,7 @@ static inline void dk_vq_publish(struct dk_virtq *q)
  * readable or (@f1 = DK_VRING_DESC_F_WRITE) writable, @a2 writable. Takes
  * the head (the queue's free_head at the call) and two more descriptors,
  * writes them, the head record and the avail slot, and moves the shadow
- * avail index; dk_vq_publish() then makes it visible. The caller checked
+ * avail index; dk_vq_publish() (or dk_virtq_kick) then makes it visible. The caller checked
  * what dk_vq_post's contract asks (queue not faulted, lengths nonzero, at
  * most 4 GiB, @writable the writable lengths' sum), that the queue does
  * not use indirect descriptors and that at least 3 are free. */

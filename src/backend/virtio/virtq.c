@@ -11,7 +11,7 @@
  * requires; the modern one only needs 16/2/4-byte alignment and takes the
  * same addresses): descriptors, avail ring, used ring at the next 4 KiB
  * boundary, then the indirect tables. */
-#define DK_ALIGN_UP(x, a) (((x) + ((a)-1u)) & ~(uint64_t)((a)-1u))
+#define DK_ALIGN_UP(x, a) (((x) + ((a) - 1u)) & ~(uint64_t)((a) - 1u))
 
 size_t dk_virtq_storage_size(uint16_t size)
 {
@@ -100,7 +100,7 @@ int dk_virtq_setup(struct dk_virtq *q, struct dk_virtio_dev *d, uint16_t index, 
     q->index = index;
     q->free_head = 0;
     q->num_free = size;
-    q->avail_idx = q->last_used = q->kicked_idx = 0;
+    q->avail_idx = q->last_used = q->kicked_idx = q->published = 0;
     q->event_idx = (uint8_t)dk_vio_has(d, DK_VIRTIO_F_EVENT_IDX);
     q->use_indirect = (uint8_t)dk_vio_has(d, DK_VIRTIO_F_INDIRECT_DESC);
     q->fault = 0;
@@ -138,7 +138,7 @@ static uint16_t dk_vq_take(struct dk_virtq *q)
 }
 
 int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
-               uint32_t writable, uint64_t cookie, enum dk_reason *why)
+               uint32_t writable, uint64_t cookie, int publish, enum dk_reason *why)
 {
     unsigned n = n_out + n_in, i;
     struct dk_virtq_head *h;
@@ -204,7 +204,8 @@ int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, u
     q->inflight++;
     dk_vq_avail_ring(q)[q->avail_idx & (q->size - 1u)] = first;
     q->avail_idx++;
-    dk_vq_publish(q);
+    if (publish)
+        dk_vq_publish(q);
     return dk_reject(why, DK_R_NONE, DK_OK);
 }
 
@@ -235,7 +236,7 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
     if (total > UINT32_MAX)
         return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
     first = q->free_head; /* the head dk_vq_post takes */
-    rc = dk_vq_post(q, segs, n_out, n_in, (uint32_t)(total - readable), cookie, why);
+    rc = dk_vq_post(q, segs, n_out, n_in, (uint32_t)(total - readable), cookie, 1, why);
     if (rc == DK_OK)
         *head = first;
     return rc;
@@ -251,6 +252,9 @@ int dk_virtq_kick(struct dk_virtq *q, int *notified)
         *notified = 0;
     if (rc != DK_OK)
         return rc;
+    /* Chains dk_vblk_stage left: one publish (its write barrier) for all. */
+    if (q->published != q->avail_idx)
+        dk_vq_publish(q);
     /* ORDERING: full barrier between publishing avail->idx and reading the
      * device's suppression fields (pairs with the device's write of
      * used->flags / avail_event before it reads avail->idx again). */
