@@ -225,6 +225,8 @@ struct dk_virtq {
     uint16_t avail_idx;  /**< next avail->idx to publish (shadow) */
     uint16_t last_used;  /**< next used entry to consume */
     uint16_t kicked_idx; /**< avail_idx at the last notify decision */
+    uint16_t published;  /**< avail->idx as last stored: avail_idx unless
+                              dk_vblk_stage() left chains for dk_virtq_kick() */
     uint8_t event_idx;
     uint8_t use_indirect;
     uint32_t fault;      /**< 0, or the DK_R_VIRTIO_* reason that faulted the queue */
@@ -261,7 +263,9 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
 
 /**
  * @brief Publish posted requests and notify the device if it wants it
- *        (EVENT_IDX rule, or used->flags).
+ *        (EVENT_IDX rule, or used->flags). Requests dk_vblk_stage() left
+ *        unpublished are published here first, all behind one write
+ *        barrier. A faulted queue publishes nothing.
  * @param notified receives 1 if QueueNotify was written (optional)
  * @return DK_OK; DK_E_INVAL; DK_E_FAULTED.
  */
@@ -367,6 +371,20 @@ int dk_vblk_fini(struct dk_vblk *b);
  */
 int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
                    unsigned nseg, uint64_t cookie, enum dk_reason *why);
+
+/**
+ * @brief dk_vblk_submit() without publishing: the same checks, statuses and
+ *        reasons for the same input, and the request is written to the ring,
+ *        but avail->idx does not move and no barrier is issued; the next
+ *        dk_virtq_kick() on the device's queue (or dk_vblk_submit(), which
+ *        publishes everything posted before it) makes it visible. Stage the
+ *        requests of a batch, then kick once: the device sees them all after
+ *        one write barrier (virtio 2.7.13: the driver may publish several
+ *        chains with one avail->idx update).
+ * @return as dk_vblk_submit().
+ */
+int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                  unsigned nseg, uint64_t cookie, enum dk_reason *why);
 
 /**
  * @brief dk_virtq_harvest() on the device's queue, and each completion's

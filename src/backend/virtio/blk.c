@@ -67,17 +67,68 @@ int dk_vblk_init(struct dk_vblk *b, const struct dk_backend *be, uint64_t cap, u
     return dk_reject(why, DK_R_NONE, DK_OK);
 }
 
-int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
-                   unsigned nseg, uint64_t cookie, enum dk_reason *why)
+/* The request record of @slot: type, reserved 0, sector (virtio 5.2.6),
+ * and the status preset the device must overwrite. */
+static void dk_vblk_prepare(struct dk_vblk *b, uint16_t slot, unsigned type, uint64_t sector)
+{
+    struct dk_vblk_req *r = &b->reqs[slot];
+
+    dk_vio_put64(r->hdr, type);
+    dk_vio_put64(r->hdr + 8, sector);
+    r->status = DK_VBLK_S_UNSET;
+}
+
+/* dk_vblk_submit() of one IN or OUT data segment on a queue without
+ * indirect descriptors (the common request): the same checks in the same
+ * order, and the 3-descriptor chain written directly. */
+static inline int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t sector,
+                                     const struct dk_vseg *data, uint64_t cookie, int publish,
+                                     enum dk_reason *why)
+{
+    uint64_t addr = data->addr, hdr_dma;
+    uint32_t len = data->len;
+    uint16_t slot;
+
+    if (type == DK_VBLK_T_OUT && b->read_only)
+        return dk_reject(why, DK_R_VIRTIO_READ_ONLY, DK_E_DENIED);
+    /* One segment is within DK_VIRTQ_CHAIN_MAX - 2 and any nonzero seg_max. */
+    if (len == 0 || (b->size_max != 0 && len > b->size_max))
+        return dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
+    if (len % DK_VBLK_SECTOR != 0)
+        return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
+    /* BOUND: never read or write past capacity; no overflow. */
+    if (sector > b->capacity || len / DK_VBLK_SECTOR > b->capacity - sector)
+        return dk_reject(why, DK_R_VIRTIO_BLK_RANGE, DK_E_RANGE);
+    if (len > UINT32_MAX - 17u)
+        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
+    if (b->q.magic != DK_VIRTQ_MAGIC || b->q.fault != 0)
+        return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
+    /* The general path refuses an empty free list, then a chain of 3 that
+     * does not fit: the same answer for all of 0..2 free. */
+    if (b->q.num_free < 3u)
+        return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
+    /* The request record is indexed by the head the queue hands out next. */
+    slot = b->q.free_head;
+    dk_vblk_prepare(b, slot, type, sector);
+    hdr_dma = b->reqs_dma + (uint64_t)slot * sizeof(struct dk_vblk_req);
+    /* OUT: header and data readable, status writable; IN: data writable too. */
+    dk_vq_chain3(&b->q, hdr_dma, 16u, addr, len, type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE,
+                 hdr_dma + 16u, 1u, type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
+    if (publish)
+        dk_vq_publish(&b->q);
+    return dk_reject(why, DK_R_NONE, DK_OK);
+}
+
+/* dk_vblk_submit() of every other request, after its first check. Kept out
+ * of line so its segment array does not weigh on the common request. */
+DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, uint64_t sector,
+                                              const struct dk_vseg *data, unsigned nseg,
+                                              uint64_t cookie, int publish, enum dk_reason *why)
 {
     struct dk_vseg segs[DK_VIRTQ_CHAIN_MAX];
-    struct dk_vblk_req *r;
     uint64_t bytes = 0, hdr_dma;
-    uint16_t slot;
     unsigned i, n_out, n_in;
 
-    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
     if (type != DK_VBLK_T_IN && type != DK_VBLK_T_OUT && type != DK_VBLK_T_FLUSH &&
         type != DK_VBLK_T_GET_ID)
         return dk_reject(why, DK_R_BAD_ENUM, DK_E_INVAL);
@@ -123,16 +174,10 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
         return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
     if (b->q.num_free == 0)
         return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
-    slot = b->q.free_head;
-    r = &b->reqs[slot];
-    dk_vio_put32(r->hdr, type);
-    dk_vio_put32(r->hdr + 4, 0);
-    dk_vio_put32(r->hdr + 8, (uint32_t)sector);
-    dk_vio_put32(r->hdr + 12, (uint32_t)(sector >> 32));
-    r->status = DK_VBLK_S_UNSET;
-    hdr_dma = b->reqs_dma + (uint64_t)slot * sizeof(*r);
+    hdr_dma = b->reqs_dma + (uint64_t)b->q.free_head * sizeof(struct dk_vblk_req);
+    dk_vblk_prepare(b, b->q.free_head, type, sector);
     segs[0].addr = hdr_dma;
-    segs[0].len = sizeof(r->hdr);
+    segs[0].len = 16u;
     segs[0].pad = 0;
     segs[1 + nseg].addr = hdr_dma + 16u;
     segs[1 + nseg].len = 1;
@@ -145,30 +190,59 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
         n_in = 1u + nseg;
     }
     /* The arguments were all checked above (dk_vq_post's contract). */
-    return dk_vq_post(&b->q, segs, n_out, n_in,
-                      (uint32_t)(type == DK_VBLK_T_OUT ? 1u : bytes + 1u), cookie, why);
+    return dk_vq_post(&b->q, segs, n_out, n_in, (uint32_t)(type == DK_VBLK_T_OUT ? 1u : bytes + 1u),
+                      cookie, publish, why);
 }
 
-int dk_vblk_complete(struct dk_vblk *b, const struct dk_vdone *done)
+/* dk_vblk_submit and dk_vblk_stage: one set of checks, @publish or not. */
+static inline int dk_vblk_request(struct dk_vblk *b, unsigned type, uint64_t sector,
+                                  const struct dk_vseg *data, unsigned nseg, uint64_t cookie,
+                                  int publish, enum dk_reason *why)
 {
-    struct dk_vblk_req *r;
-    uint8_t st;
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (nseg == 1 && (type == DK_VBLK_T_IN || type == DK_VBLK_T_OUT) && !b->q.use_indirect)
+        return dk_vblk_submit_one(b, type, sector, data, cookie, publish, why);
+    return dk_vblk_submit_any(b, type, sector, data, nseg, cookie, publish, why);
+}
 
-    /* done->head was checked by dk_virtq_harvest (in range, was in flight);
-     * nothing the device wrote decides which record this is. */
-    if (b == NULL || done == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || done->head >= b->q.size)
-        return DK_E_INVAL;
-    r = &b->reqs[done->head];
-    /* SECURITY: one read of the device-written byte; an unchanged preset or
-     * a zero used length means the device did not answer. */
-    st = *(volatile uint8_t *)&r->status;
-    if (done->len == 0 || st == DK_VBLK_S_UNSET)
+int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                   unsigned nseg, uint64_t cookie, enum dk_reason *why)
+{
+    return dk_vblk_request(b, type, sector, data, nseg, cookie, 1, why);
+}
+
+int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                  unsigned nseg, uint64_t cookie, enum dk_reason *why)
+{
+    return dk_vblk_request(b, type, sector, data, nseg, cookie, 0, why);
+}
+
+/* The status of a harvested request whose head and used length harvest
+ * checked, from the request records @reqs. SECURITY: one read of the
+ * device-written byte; an unchanged preset or a zero used length means the
+ * device did not answer. A dk_vq_outcome_fn (no result). */
+static int dk_vblk_status(const void *reqs, uint16_t head, uint32_t len, uint32_t *result)
+{
+    uint8_t st = *(const volatile uint8_t *)&((const struct dk_vblk_req *)reqs)[head].status;
+
+    (void)result;
+    if (len == 0 || st == DK_VBLK_S_UNSET)
         return DK_E_DEVICE;
     if (st == DK_VBLK_S_OK)
         return DK_OK;
     if (st == DK_VBLK_S_UNSUPP)
         return DK_E_UNSUPPORTED;
     return DK_E_DEVICE;
+}
+
+int dk_vblk_complete(struct dk_vblk *b, const struct dk_vdone *done)
+{
+    /* done->head was checked by dk_virtq_harvest (in range, was in flight);
+     * nothing the device wrote decides which record this is. */
+    if (b == NULL || done == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || done->head >= b->q.size)
+        return DK_E_INVAL;
+    return dk_vblk_status(b->reqs, done->head, done->len, NULL);
 }
 
 int dk_vblk_fini(struct dk_vblk *b)
@@ -184,15 +258,10 @@ int dk_vblk_fini(struct dk_vblk *b)
 int dk_vblk_harvest(struct dk_vblk *b, struct dk_vdone *out, unsigned max, unsigned *n,
                     enum dk_reason *why)
 {
-    unsigned i;
-    int rc;
-
     if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC)
         return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    rc = dk_virtq_harvest(&b->q, out, max, n, why);
-    /* The completions returned are valid even when a later element faulted
-     * the queue: read their statuses before any submit reuses the records. */
-    for (i = 0; n != NULL && i < *n; i++)
-        out[i].status = dk_vblk_complete(b, &out[i]);
-    return rc;
+    /* Each completion's status is read as soon as harvest validated it
+     * (the completions before an invalid element included), before any
+     * submit can reuse its request record. */
+    return dk_vq_harvest(&b->q, out, max, n, why, dk_vblk_status, b->reqs);
 }

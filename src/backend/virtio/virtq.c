@@ -11,15 +11,7 @@
  * requires; the modern one only needs 16/2/4-byte alignment and takes the
  * same addresses): descriptors, avail ring, used ring at the next 4 KiB
  * boundary, then the indirect tables. */
-#define DK_DESC_SIZE 16u
 #define DK_ALIGN_UP(x, a) (((x) + ((a) - 1u)) & ~(uint64_t)((a) - 1u))
-
-struct dk_vdesc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-};
 
 size_t dk_virtq_storage_size(uint16_t size)
 {
@@ -28,44 +20,14 @@ size_t dk_virtq_storage_size(uint16_t size)
     return (size_t)size * (sizeof(struct dk_virtq_head) + sizeof(uint16_t));
 }
 
-static volatile uint16_t *dk_vq_avail_idx(struct dk_virtq *q)
-{
-    return (volatile uint16_t *)(q->ring + q->avail_off + 2);
-}
-
-static volatile uint16_t *dk_vq_avail_ring(struct dk_virtq *q)
-{
-    return (volatile uint16_t *)(q->ring + q->avail_off + 4);
-}
-
-static volatile uint16_t *dk_vq_used_event(struct dk_virtq *q)
-{
-    return (volatile uint16_t *)(q->ring + q->avail_off + 4 + 2u * q->size);
-}
-
 static volatile uint16_t *dk_vq_used_flags(struct dk_virtq *q)
 {
     return (volatile uint16_t *)(q->ring + q->used_off);
 }
 
-static volatile uint16_t *dk_vq_used_idx(struct dk_virtq *q)
-{
-    return (volatile uint16_t *)(q->ring + q->used_off + 2);
-}
-
-static volatile uint32_t *dk_vq_used_elem(struct dk_virtq *q, uint16_t i)
-{
-    return (volatile uint32_t *)(q->ring + q->used_off + 4 + 8u * i);
-}
-
 static volatile uint16_t *dk_vq_avail_event(struct dk_virtq *q)
 {
     return (volatile uint16_t *)(q->ring + q->used_off + 4 + 8u * q->size);
-}
-
-static struct dk_vdesc *dk_vq_desc(struct dk_virtq *q, uint16_t i)
-{
-    return (struct dk_vdesc *)(q->ring + DK_DESC_SIZE * i);
 }
 
 static struct dk_vdesc *dk_vq_indirect(struct dk_virtq *q, uint16_t head)
@@ -138,7 +100,7 @@ int dk_virtq_setup(struct dk_virtq *q, struct dk_virtio_dev *d, uint16_t index, 
     q->index = index;
     q->free_head = 0;
     q->num_free = size;
-    q->avail_idx = q->last_used = q->kicked_idx = 0;
+    q->avail_idx = q->last_used = q->kicked_idx = q->published = 0;
     q->event_idx = (uint8_t)dk_vio_has(d, DK_VIRTIO_F_EVENT_IDX);
     q->use_indirect = (uint8_t)dk_vio_has(d, DK_VIRTIO_F_INDIRECT_DESC);
     q->fault = 0;
@@ -166,15 +128,6 @@ int dk_virtq_setup(struct dk_virtq *q, struct dk_virtio_dev *d, uint16_t index, 
     return dk_reject(why, DK_R_NONE, DK_OK);
 }
 
-static int dk_vq_check(const struct dk_virtq *q, enum dk_reason *why)
-{
-    if (q == NULL || q->magic != DK_VIRTQ_MAGIC)
-        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    if (q->fault != 0)
-        return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
-    return DK_OK;
-}
-
 static uint16_t dk_vq_take(struct dk_virtq *q)
 {
     uint16_t i = q->free_head;
@@ -185,7 +138,7 @@ static uint16_t dk_vq_take(struct dk_virtq *q)
 }
 
 int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, unsigned n_in,
-               uint32_t writable, uint64_t cookie, enum dk_reason *why)
+               uint32_t writable, uint64_t cookie, int publish, enum dk_reason *why)
 {
     unsigned n = n_out + n_in, i;
     struct dk_virtq_head *h;
@@ -210,8 +163,8 @@ int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, u
             dd->next = (uint16_t)(i + 1u < n ? i + 1u : 0u);
         }
         dd = dk_vq_desc(q, first);
-        dd->addr = q->ring_dma + q->indirect_off +
-                   (uint64_t)first * DK_VIRTQ_CHAIN_MAX * DK_DESC_SIZE;
+        dd->addr =
+            q->ring_dma + q->indirect_off + (uint64_t)first * DK_VIRTQ_CHAIN_MAX * DK_DESC_SIZE;
         dd->len = n * DK_DESC_SIZE;
         dd->flags = DK_VRING_DESC_F_INDIRECT;
         dd->next = 0;
@@ -250,11 +203,9 @@ int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, u
     h->inflight = 1;
     q->inflight++;
     dk_vq_avail_ring(q)[q->avail_idx & (q->size - 1u)] = first;
-    /* ORDERING: descriptors and the avail slot are written before avail->idx
-     * moves (pairs with the device's read of avail->idx, then the slot). */
-    dk_vio_barrier(q->dev, DK_BARRIER_WRITE);
     q->avail_idx++;
-    *dk_vq_avail_idx(q) = q->avail_idx;
+    if (publish)
+        dk_vq_publish(q);
     return dk_reject(why, DK_R_NONE, DK_OK);
 }
 
@@ -285,7 +236,7 @@ int dk_virtq_add(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out,
     if (total > UINT32_MAX)
         return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
     first = q->free_head; /* the head dk_vq_post takes */
-    rc = dk_vq_post(q, segs, n_out, n_in, (uint32_t)(total - readable), cookie, why);
+    rc = dk_vq_post(q, segs, n_out, n_in, (uint32_t)(total - readable), cookie, 1, why);
     if (rc == DK_OK)
         *head = first;
     return rc;
@@ -301,6 +252,9 @@ int dk_virtq_kick(struct dk_virtq *q, int *notified)
         *notified = 0;
     if (rc != DK_OK)
         return rc;
+    /* Chains dk_vblk_stage left: one publish (its write barrier) for all. */
+    if (q->published != q->avail_idx)
+        dk_vq_publish(q);
     /* ORDERING: full barrier between publishing avail->idx and reading the
      * device's suppression fields (pairs with the device's write of
      * used->flags / avail_event before it reads avail->idx again). */
@@ -341,64 +295,10 @@ static void dk_vq_free_chain(struct dk_virtq *q, struct dk_virtq_head *h)
     q->inflight--;
 }
 
-static int dk_vq_fault(struct dk_virtq *q, enum dk_reason r, enum dk_reason *why)
-{
-    q->fault = r;
-    return dk_reject(why, r, DK_E_DEVICE);
-}
-
 int dk_virtq_harvest(struct dk_virtq *q, struct dk_vdone *out, unsigned max, unsigned *n,
                      enum dk_reason *why)
 {
-    uint16_t used, avail_of_device;
-    unsigned k = 0;
-    int rc;
-
-    if (n != NULL)
-        *n = 0;
-    rc = dk_vq_check(q, why);
-    if (rc != DK_OK)
-        return rc;
-    if (out == NULL || n == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    used = *dk_vq_used_idx(q);
-    /* ORDERING: used->idx is read before the elements it covers (pairs with
-     * the device's write barrier between the elements and used->idx). */
-    dk_vio_barrier(q->dev, DK_BARRIER_READ);
-    avail_of_device = (uint16_t)(used - q->last_used);
-    /* SECURITY: the used index may advance by at most the queue size, and
-     * never by more than what is in flight. */
-    if (avail_of_device > q->size || avail_of_device > q->inflight)
-        return dk_vq_fault(q, DK_R_VIRTIO_USED_IDX, why);
-    while (k < max && q->last_used != used) {
-        volatile uint32_t *e = dk_vq_used_elem(q, q->last_used & (q->size - 1u));
-        /* SECURITY: copy each field once; everything below uses the copy. */
-        uint32_t id = e[0], len = e[1];
-        struct dk_virtq_head *h;
-
-        if (id >= q->size)
-            return dk_vq_fault(q, DK_R_VIRTIO_USED_ID, why);
-        h = &q->heads[id];
-        if (!h->inflight)
-            return dk_vq_fault(q, DK_R_VIRTIO_USED_STALE, why);
-        if (len > h->writable)
-            return dk_vq_fault(q, DK_R_VIRTIO_USED_LEN, why);
-        out[k].cookie = h->cookie;
-        out[k].len = len;
-        out[k].result = 0;
-        out[k].status = DK_OK;
-        out[k].head = (uint16_t)id;
-        out[k].pad = 0;
-        dk_vq_free_chain(q, h);
-        q->last_used++;
-        *n = ++k;
-    }
-    if (q->event_idx) {
-        /* Ask for the next interrupt once the device passes what we read. */
-        *dk_vq_used_event(q) = q->last_used;
-        dk_vio_barrier(q->dev, DK_BARRIER_FULL);
-    }
-    return dk_reject(why, DK_R_NONE, DK_OK);
+    return dk_vq_harvest(q, out, max, n, why, NULL, NULL);
 }
 
 int dk_virtq_reclaim(struct dk_virtq *q, dk_virtq_reclaim_fn fn, void *arg, uint32_t *count)
