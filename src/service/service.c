@@ -286,11 +286,11 @@ static int dk_svc_post_one(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
 
     switch (c->op) {
     case DK_SVC_OP_BLK_READ:
-        return dk_vblk_submit(&s->dev.blk, DK_VBLK_T_IN, c->sector, &dst, 1, cookie, NULL);
+        return dk_vblk_stage(&s->dev.blk, DK_VBLK_T_IN, c->sector, &dst, 1, cookie, NULL);
     case DK_SVC_OP_BLK_WRITE:
-        return dk_vblk_submit(&s->dev.blk, DK_VBLK_T_OUT, c->sector, &src, 1, cookie, NULL);
+        return dk_vblk_stage(&s->dev.blk, DK_VBLK_T_OUT, c->sector, &src, 1, cookie, NULL);
     case DK_SVC_OP_BLK_GET_ID:
-        return dk_vblk_submit(&s->dev.blk, DK_VBLK_T_GET_ID, 0, &dst, 1, cookie, NULL);
+        return dk_vblk_stage(&s->dev.blk, DK_VBLK_T_GET_ID, 0, &dst, 1, cookie, NULL);
     case DK_SVC_OP_COPY:
         return dk_vaccel_submit(&s->dev.accel, DK_VACCEL_COPY, &src, 1, &dst, 1, c->src_len, 0,
                                 cookie, NULL);
@@ -326,6 +326,8 @@ static void dk_svc_post(struct dk_svc *s, struct dk_svc_req *r)
         s->stats.device_requests++;
         any = 1;
     }
+    /* Blk requests were staged (dk_vblk_stage): the kick publishes them all
+     * behind one barrier, then notifies the device. */
     if (any)
         (void)dk_virtq_kick(dk_svc_vq(s), NULL);
     if (r->posted == r->ncmds && r->pending == 0)
