@@ -140,18 +140,26 @@ static void rule_order(uint32_t ver, uint64_t extra, unsigned flags)
     for (t = 0; t < 2; t++)
         for (s = 0; s < sizeof sectors / sizeof sectors[0]; s++)
             for (l = 0; l < sizeof lens / sizeof lens[0]; l++)
-                for (fn = 0; fn < 2; fn++) {
+                for (fn = 0; fn < 3; fn++) {
+                    static const char *const name[] = {"submit", "stage", "stage_n"};
                     struct dk_vseg seg = {b.dma, lens[l], 0};
+                    struct dk_vblk_io io = {sectors[s], 7, seg, t, 1};
                     enum dk_reason want_why, why = DK_R_NONE;
                     int want = expect_one(t, sectors[s], lens[l], &want_why);
+                    unsigned staged = 99;
                     int rc;
 
                     snap();
-                    rc = fn == 0 ? dk_vblk_submit(&blk, t, sectors[s], &seg, 1, 7, &why)
-                                 : dk_vblk_stage(&blk, t, sectors[s], &seg, 1, 7, &why);
+                    if (fn == 0)
+                        rc = dk_vblk_submit(&blk, t, sectors[s], &seg, 1, 7, &why);
+                    else if (fn == 1)
+                        rc = dk_vblk_stage(&blk, t, sectors[s], &seg, 1, 7, &why);
+                    else {
+                        rc = dk_vblk_stage_n(&blk, &io, 1, &staged, &why);
+                        cr_assert_eq(staged, rc == DK_OK ? 1u : 0u);
+                    }
                     cr_assert_eq(rc, want, "%s type %u sector %llu len %u: %d, expected %d",
-                                 fn ? "stage" : "submit", t, (unsigned long long)sectors[s],
-                                 lens[l], rc, want);
+                                 name[fn], t, (unsigned long long)sectors[s], lens[l], rc, want);
                     cr_assert_eq(why, want_why, "type %u sector %llu len %u: reason %d, not %d", t,
                                  (unsigned long long)sectors[s], lens[l], why, want_why);
                     if (rc != DK_OK)
@@ -176,6 +184,14 @@ static void rule_order(uint32_t ver, uint64_t extra, unsigned flags)
         cr_assert_eq(why, want_why);
         cr_assert_eq(dk_vblk_stage(&blk, DK_VBLK_T_IN, 0, &seg, 1, 7, &why), want);
         cr_assert_eq(why, want_why);
+        {
+            struct dk_vblk_io io = {0, 7, seg, DK_VBLK_T_IN, 1};
+            unsigned staged = 99;
+
+            cr_assert_eq(dk_vblk_stage_n(&blk, &io, 1, &staged, &why), want);
+            cr_assert_eq(why, want_why);
+            cr_assert_eq(staged, 0);
+        }
         cr_assert(unchanged());
     }
 }

@@ -386,6 +386,31 @@ int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const stru
 int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
                   unsigned nseg, uint64_t cookie, enum dk_reason *why);
 
+/** One request of a dk_vblk_stage_n() batch: dk_vblk_stage()'s arguments
+ *  for a request of at most one data segment (@c nseg 0 or 1). */
+struct dk_vblk_io {
+    uint64_t sector;
+    uint64_t cookie;
+    struct dk_vseg data; /**< ignored when nseg is 0 */
+    uint32_t type;       /**< DK_VBLK_T_* */
+    uint32_t nseg;       /**< 0 or 1 */
+};
+
+/**
+ * @brief dk_vblk_stage() of @p io[0..n) in order, stopping at the first
+ *        refusal: *@p staged receives how many were staged. Each request gets
+ *        exactly the checks, and a refused one exactly the status and reason,
+ *        dk_vblk_stage() would give it at that point; what the device and
+ *        queue need is checked once per call rather than once per request.
+ *        Nothing is published: dk_virtq_kick() does that.
+ * @return DK_OK (all @p n staged); DK_E_INVAL (NULL_ARG: @p b, @p staged,
+ *         or @p io with n > 0); else the refusal of request *@p staged:
+ *         DK_E_INVAL (VIRTIO_BLK_SEGS) for nseg over 1, otherwise what
+ *         dk_vblk_stage() returns for it.
+ */
+int dk_vblk_stage_n(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n, unsigned *staged,
+                    enum dk_reason *why);
+
 /**
  * @brief dk_virtq_harvest() on the device's queue, and each completion's
  *        status (as dk_vblk_complete() gives it) read into done->status at

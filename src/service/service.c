@@ -278,19 +278,14 @@ static void dk_svc_finish(struct dk_svc *s, struct dk_svc_req *r, unsigned outco
     dk_svc_trace(s, DK_TRACE_DEPTH, dk_queue_inflight(&s->queue), 0, 0);
 }
 
-static int dk_svc_post_one(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
+/* The accelerator's part of dk_svc_post: command @i of @r. */
+static int dk_svc_post_accel(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
 {
     const struct dk_svc_cmd *c = &r->cmds[i];
     uint64_t cookie = r->sub.ticket << DK_SVC_CMD_BITS | i;
     struct dk_vseg src = {c->src, c->src_len, 0}, dst = {c->dst, c->dst_len, 0};
 
     switch (c->op) {
-    case DK_SVC_OP_BLK_READ:
-        return dk_vblk_stage(&s->dev.blk, DK_VBLK_T_IN, c->sector, &dst, 1, cookie, NULL);
-    case DK_SVC_OP_BLK_WRITE:
-        return dk_vblk_stage(&s->dev.blk, DK_VBLK_T_OUT, c->sector, &src, 1, cookie, NULL);
-    case DK_SVC_OP_BLK_GET_ID:
-        return dk_vblk_stage(&s->dev.blk, DK_VBLK_T_GET_ID, 0, &dst, 1, cookie, NULL);
     case DK_SVC_OP_COPY:
         return dk_vaccel_submit(&s->dev.accel, DK_VACCEL_COPY, &src, 1, &dst, 1, c->src_len, 0,
                                 cookie, NULL);
@@ -303,19 +298,63 @@ static int dk_svc_post_one(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
     }
 }
 
+/* The blk device's part of dk_svc_post: every remaining command as one
+ * dk_vblk_stage_n batch. A command the device refuses (checked at submit,
+ * so the device changed under us, e.g. its capacity) fails and the rest
+ * run; a full ring or a faulted queue stops the batch (backpressure).
+ * Returns whether anything was staged. */
+static int dk_svc_post_blk(struct dk_svc *s, struct dk_svc_req *r)
+{
+    struct dk_vblk_io io[DK_WIRE_CMDS_MAX];
+    uint16_t first = r->posted, i;
+    unsigned staged;
+    int rc, any = 0;
+
+    for (i = first; i < r->ncmds; i++) {
+        const struct dk_svc_cmd *c = &r->cmds[i];
+        struct dk_vblk_io *x = &io[i - first];
+
+        x->cookie = r->sub.ticket << DK_SVC_CMD_BITS | i;
+        x->nseg = 1;
+        if (c->op == DK_SVC_OP_BLK_WRITE) {
+            x->type = DK_VBLK_T_OUT;
+            x->sector = c->sector;
+            x->data = (struct dk_vseg){c->src, c->src_len, 0};
+        } else {
+            x->type = c->op == DK_SVC_OP_BLK_READ ? DK_VBLK_T_IN : DK_VBLK_T_GET_ID;
+            x->sector = c->op == DK_SVC_OP_BLK_READ ? c->sector : 0;
+            x->data = (struct dk_vseg){c->dst, c->dst_len, 0};
+        }
+    }
+    while (r->posted < r->ncmds) {
+        rc = dk_vblk_stage_n(&s->dev.blk, &io[r->posted - first], r->ncmds - r->posted, &staged,
+                             NULL);
+        r->posted = (uint16_t)(r->posted + staged);
+        r->pending = (uint16_t)(r->pending + staged);
+        s->stats.device_requests += staged;
+        any |= staged != 0;
+        if (rc == DK_OK || rc == DK_E_QUEUE_FULL || rc == DK_E_FAULTED)
+            break;
+        r->cmds[r->posted].done = 1;
+        r->outcome = DK_OUTCOME_DEVICE_ERROR;
+        r->posted++;
+    }
+    return any;
+}
+
 /* Hand a running submission's remaining commands to the device, as far as
  * the ring has room (the rest go on a later pump: backpressure). */
 static void dk_svc_post(struct dk_svc *s, struct dk_svc_req *r)
 {
-    int any = 0;
+    int any = s->cfg.kind == DK_SVC_BLK ? dk_svc_post_blk(s, r) : 0;
 
-    while (r->posted < r->ncmds) {
-        int rc = dk_svc_post_one(s, r, r->posted);
+    while (s->cfg.kind != DK_SVC_BLK && r->posted < r->ncmds) {
+        int rc = dk_svc_post_accel(s, r, r->posted);
         if (rc == DK_E_QUEUE_FULL || rc == DK_E_FAULTED)
             break;
         if (rc != DK_OK) {
             /* Checked at submit; a refusal now means the device changed
-             * under us (e.g. capacity): the command fails, the rest run. */
+             * under us: the command fails, the rest run. */
             r->cmds[r->posted].done = 1;
             r->outcome = DK_OUTCOME_DEVICE_ERROR;
             r->posted++;
@@ -326,8 +365,8 @@ static void dk_svc_post(struct dk_svc *s, struct dk_svc_req *r)
         s->stats.device_requests++;
         any = 1;
     }
-    /* Blk requests were staged (dk_vblk_stage): the kick publishes them all
-     * behind one barrier, then notifies the device. */
+    /* Blk requests were staged (dk_vblk_stage_n): the kick publishes them
+     * all behind one barrier, then notifies the device. */
     if (any)
         (void)dk_virtq_kick(dk_svc_vq(s), NULL);
     if (r->posted == r->ncmds && r->pending == 0)

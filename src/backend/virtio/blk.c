@@ -218,6 +218,118 @@ int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struc
     return dk_vblk_request(b, type, sector, data, nseg, cookie, 0, why);
 }
 
+/* dk_vblk_stage_n()'s loop for the common request, a one-segment IN or OUT
+ * on a queue without indirect descriptors: what dk_vblk_submit_one() does,
+ * with the device's limits and the queue's bookkeeping held in locals for
+ * the whole run (the ring stores could alias them if they were read through
+ * @b) and written back once. It stages io[0..k) and returns k, stopping at
+ * the first request it would not accept as it is; dk_vblk_stage_n() hands
+ * that one to dk_vblk_request(), which stages it or gives its exact
+ * refusal. So this loop only ever has to be stricter, never looser. */
+static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n)
+{
+    struct dk_virtq *q = &b->q;
+    const uint64_t cap = b->capacity;
+    const uint32_t size_max = b->size_max, read_only = b->read_only;
+    uint16_t *const free_next = q->free_next;
+    uint8_t *const ring = q->ring;
+    struct dk_virtq_head *const heads = q->heads;
+    struct dk_vblk_req *const reqs = b->reqs;
+    volatile uint16_t *const avail = dk_vq_avail_ring(q);
+    const uint64_t reqs_dma = b->reqs_dma;
+    const uint16_t mask = (uint16_t)(q->size - 1u);
+    uint16_t free_head = q->free_head, num_free = q->num_free, idx = q->avail_idx;
+    unsigned k;
+
+    if (q->magic != DK_VIRTQ_MAGIC || q->fault != 0 || q->use_indirect)
+        return 0;
+    for (k = 0; k < n; k++) {
+        const struct dk_vblk_io *x = &io[k];
+        const uint64_t sector = x->sector, addr = x->data.addr;
+        const uint32_t len = x->data.len, type = x->type;
+        uint16_t d0, d1, d2;
+        struct dk_vdesc *dd;
+        struct dk_virtq_head *h;
+        struct dk_vblk_req *r;
+        uint64_t hdr_dma;
+
+        /* dk_vblk_submit_one's checks, in one expression (a refusal goes
+         * back to it for its reason). BOUND: the range test cannot overflow. */
+        if (x->nseg != 1u || (type != DK_VBLK_T_IN && (type != DK_VBLK_T_OUT || read_only)) ||
+            len == 0 || (size_max != 0 && len > size_max) || len % DK_VBLK_SECTOR != 0 ||
+            sector > cap || len / DK_VBLK_SECTOR > cap - sector || len > UINT32_MAX - 17u ||
+            num_free < 3u)
+            break;
+        /* dk_vq_chain3 on the locals: the head is the free list's first
+         * descriptor, and the request record is indexed by it. */
+        d0 = free_head;
+        d1 = free_next[d0];
+        d2 = free_next[d1];
+        free_head = free_next[d2];
+        num_free = (uint16_t)(num_free - 3u);
+        r = &reqs[d0];
+        dk_vio_put64(r->hdr, type);
+        dk_vio_put64(r->hdr + 8, sector);
+        r->status = DK_VBLK_S_UNSET;
+        hdr_dma = reqs_dma + (uint64_t)d0 * sizeof(struct dk_vblk_req);
+        dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d0);
+        *dd = (struct dk_vdesc){hdr_dma, 16u, DK_VRING_DESC_F_NEXT, d1};
+        dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d1);
+        *dd = (struct dk_vdesc){addr, len,
+                                (uint16_t)(DK_VRING_DESC_F_NEXT |
+                                           (type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE)),
+                                d2};
+        dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d2);
+        *dd = (struct dk_vdesc){hdr_dma + 16u, 1u, DK_VRING_DESC_F_WRITE, 0};
+        h = &heads[d0];
+        h->cookie = x->cookie;
+        h->writable = type == DK_VBLK_T_OUT ? 1u : len + 1u;
+        h->ndesc = 3;
+        h->inflight = 1;
+        h->indirect = 0;
+        h->desc[0] = d0;
+        h->desc[1] = d1;
+        h->desc[2] = d2;
+        avail[idx & mask] = d0;
+        idx = (uint16_t)(idx + 1u);
+    }
+    q->free_head = free_head;
+    q->num_free = num_free;
+    q->avail_idx = idx;
+    q->inflight += k;
+    return k;
+}
+
+int dk_vblk_stage_n(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n, unsigned *staged,
+                    enum dk_reason *why)
+{
+    unsigned k = 0;
+    int rc = DK_OK;
+
+    if (staged != NULL)
+        *staged = 0;
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || staged == NULL || (n != 0 && io == NULL))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    while (k < n) {
+        const struct dk_vblk_io *x;
+
+        k += dk_vblk_stage_run(b, io + k, n - k);
+        if (k == n)
+            break;
+        /* Not the common request, or refused: the general path decides. */
+        x = &io[k];
+        if (x->nseg > 1u)
+            rc = dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
+        else
+            rc = dk_vblk_request(b, x->type, x->sector, &x->data, x->nseg, x->cookie, 0, why);
+        if (rc != DK_OK)
+            break;
+        k++;
+    }
+    *staged = k;
+    return rc == DK_OK ? dk_reject(why, DK_R_NONE, DK_OK) : rc;
+}
+
 /* The status of a harvested request whose head and used length harvest
  * checked, from the request records @reqs. SECURITY: one read of the
  * device-written byte; an unchanged preset or a zero used length means the
