@@ -56,8 +56,8 @@ static void up(uint32_t ver, uint64_t extra, int ro)
         vt_spy.on_write = hide_ro;
         be = vt_spy_install();
     }
-    cr_assert_eq(dk_vblk_init(&blk, be, VT_CAP, QS, vt_storage, sizeof vt_storage, &why),
-                 DK_OK, "init: %d", why);
+    cr_assert_eq(dk_vblk_init(&blk, be, VT_CAP, QS, vt_storage, sizeof vt_storage, &why), DK_OK,
+                 "init: %d", why);
     cr_assert_eq(blk.read_only, ro != 0);
 }
 
@@ -107,8 +107,8 @@ static uint32_t rnd(uint64_t *s)
 static struct dk_vblk_io draw(uint64_t *s, uint64_t dma)
 {
     static const uint32_t lens[] = {0, 1, 511, 512, 1024, 1536, 4096, 20, 0xfffffe00u};
-    static const uint32_t types[] = {DK_VBLK_T_IN, DK_VBLK_T_OUT, DK_VBLK_T_FLUSH,
-                                     DK_VBLK_T_GET_ID, 9};
+    static const uint32_t types[] = {DK_VBLK_T_IN, DK_VBLK_T_OUT, DK_VBLK_T_FLUSH, DK_VBLK_T_GET_ID,
+                                     9};
     const uint64_t cap = VT_SECTORS;
     const uint64_t sectors[] = {0, 1, cap - 8, cap - 2, cap - 1, cap, cap + 1, UINT64_MAX};
     struct dk_vblk_io io;

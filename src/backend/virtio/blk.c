@@ -247,7 +247,7 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
         const struct dk_vblk_io *x = &io[k];
         const uint64_t sector = x->sector, addr = x->data.addr;
         const uint32_t len = x->data.len, type = x->type;
-        uint16_t d0, d1, d2;
+        uint16_t d0, d1, d2, f1;
         struct dk_vdesc *dd;
         struct dk_virtq_head *h;
         struct dk_vblk_req *r;
@@ -274,11 +274,10 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
         hdr_dma = reqs_dma + (uint64_t)d0 * sizeof(struct dk_vblk_req);
         dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d0);
         *dd = (struct dk_vdesc){hdr_dma, 16u, DK_VRING_DESC_F_NEXT, d1};
+        /* IN: the device writes the data; OUT: it reads it. */
+        f1 = type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE;
         dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d1);
-        *dd = (struct dk_vdesc){addr, len,
-                                (uint16_t)(DK_VRING_DESC_F_NEXT |
-                                           (type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE)),
-                                d2};
+        *dd = (struct dk_vdesc){addr, len, (uint16_t)(DK_VRING_DESC_F_NEXT | f1), d2};
         dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d2);
         *dd = (struct dk_vdesc){hdr_dma + 16u, 1u, DK_VRING_DESC_F_WRITE, 0};
         h = &heads[d0];
