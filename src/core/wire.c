@@ -447,24 +447,7 @@ int dk_frame_add_signal(struct dk_frame *f, uint32_t fence, uint64_t value)
     return DK_OK;
 }
 
-int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint64_t offset,
-                     uint64_t length)
-{
-    struct dk_wire_buf *b;
-
-    if (!dk_frame_building(f))
-        return DK_E_INVAL;
-    if (f->n_bufs >= DK_WIRE_BUFS_MAX)
-        return DK_E_MALFORMED;
-    b = &f->bufs[f->n_bufs++];
-    b->handle = handle;
-    b->access = access;
-    b->offset = offset;
-    b->length = length;
-    return DK_OK;
-}
-
-int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len)
+int dk_frame_add_cmd_slow(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len)
 {
     struct dk_wire_cmd *c;
     uint64_t wire;
