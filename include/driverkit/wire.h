@@ -162,8 +162,25 @@ int dk_frame_add_wait(struct dk_frame *f, uint32_t fence, uint64_t value);
 int dk_frame_add_signal(struct dk_frame *f, uint32_t fence, uint64_t value);
 
 /** @brief Append a buffer ref. @return DK_OK; DK_E_INVAL; DK_E_MALFORMED (table full). */
-int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint64_t offset,
-                     uint64_t length);
+DK_INLINE int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access,
+                               uint64_t offset, uint64_t length)
+{
+    struct dk_wire_buf *b;
+
+    if (f == NULL || f->magic != DK_FRAME_VALID)
+        return DK_E_INVAL;
+    if (f->n_bufs >= DK_WIRE_BUFS_MAX)
+        return DK_E_MALFORMED;
+    b = &f->bufs[f->n_bufs++];
+    b->handle = handle;
+    b->access = access;
+    b->offset = offset;
+    b->length = length;
+    return DK_OK;
+}
+
+/** @internal Every check and case of dk_frame_add_cmd(), out of line. */
+int dk_frame_add_cmd_slow(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len);
 
 /**
  * @brief Append a command, copying its payload into the frame.
@@ -171,7 +188,38 @@ int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint6
  *         (table full, payload over DK_WIRE_CMD_PAYLOAD_MAX, or the frame
  *         would exceed DK_WIRE_FRAME_MAX on the wire).
  */
-int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len);
+DK_INLINE int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload,
+                               uint32_t len)
+{
+    struct dk_wire_cmd *c;
+    uint64_t head, tail;
+    uint8_t *dst;
+
+    /* The usual command: an 8..16-byte payload, and room on the wire for it
+     * (which implies room in the store and every bound of the slow path).
+     * Anything else, every refusal included, is judged out of line. */
+    if (f == NULL || f->magic != DK_FRAME_VALID || payload == NULL || len - 8u > 8u ||
+        f->n_cmds >= DK_WIRE_CMDS_MAX ||
+        DK_WIRE_HEADER_SIZE + (uint64_t)DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals) +
+                (uint64_t)DK_WIRE_BUF_ENTRY * f->n_bufs +
+                (uint64_t)DK_WIRE_CMD_HEADER * (f->n_cmds + 1u) + f->raw_used + len >
+            DK_WIRE_FRAME_MAX)
+        return dk_frame_add_cmd_slow(f, opcode, payload, len);
+    c = &f->cmds[f->n_cmds++];
+    c->opcode = opcode;
+    c->pad = 0;
+    c->len = len;
+    c->off = f->raw_used;
+    /* Two 8-byte moves, overlapping when @len is under 16; both are loaded
+     * before either is stored, as the slow path's copy does. */
+    dst = f->raw + f->raw_used;
+    __builtin_memcpy(&head, payload, 8);
+    __builtin_memcpy(&tail, (const uint8_t *)payload + len - 8u, 8);
+    __builtin_memcpy(dst, &head, 8);
+    __builtin_memcpy(dst + len - 8u, &tail, 8);
+    f->raw_used += len;
+    return DK_OK;
+}
 
 /** @return Pointer to command @p i's payload, or NULL if out of range. */
 const uint8_t *dk_frame_cmd_payload(const struct dk_frame *f, uint32_t i);

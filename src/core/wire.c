@@ -3,6 +3,13 @@
  * Wire format v1: parse (copy, then validate and decode the copy) and
  * encode. Every byte of a frame comes from a client and is hostile until
  * checked; every check below has its own reason code (docs/wire.md).
+ *
+ * The rules of the decoded form are written once, as one ordered walk
+ * (dk_frame_rules) that dk_frame_check(), dk_wire_size() and
+ * dk_wire_encode() share, so a frame's first failing rule, and so its
+ * reason, is the same whoever asks. The parser checks the same rules as
+ * it decodes but only notes that one failed: the walk then names which,
+ * so the reason is still the first in the walk's order.
  */
 #include <driverkit/buf.h>
 #include <driverkit/queue.h>
@@ -10,33 +17,27 @@
 
 #include "internal.h"
 
-static uint16_t dk_le16(const uint8_t *p)
+/* Little-endian fields at any alignment. A fixed-size __builtin_memcpy is
+ * a plain load or store (byte moves where the target needs them), never a
+ * call. The byte order is a fact the compiler predefines, not a choice of
+ * OS or architecture: the swap folds away on a little-endian target. */
+static inline int dk_wire_swap(void)
 {
-    return (uint16_t)(p[0] | (p[1] << 8));
+    return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
 }
 
-
-static uint64_t dk_le64(const uint8_t *p)
+static inline uint64_t dk_le64(const uint8_t *p)
 {
-    return (uint64_t)dk_ld_le32(p) | (uint64_t)dk_ld_le32(p + 4) << 32;
+    uint64_t v;
+
+    __builtin_memcpy(&v, p, sizeof v);
+    return dk_wire_swap() ? __builtin_bswap64(v) : v;
 }
 
-static void dk_put16(uint8_t *p, uint16_t v)
+static inline void dk_put64(uint8_t *p, uint64_t v)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void dk_put32(uint8_t *p, uint32_t v)
-{
-    dk_put16(p, (uint16_t)v);
-    dk_put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void dk_put64(uint8_t *p, uint64_t v)
-{
-    dk_put32(p, (uint32_t)v);
-    dk_put32(p + 4, (uint32_t)(v >> 32));
+    v = dk_wire_swap() ? __builtin_bswap64(v) : v;
+    __builtin_memcpy(p, &v, sizeof v);
 }
 
 /* Copy a command payload. The usual ones are 8 or 16 bytes, which two
@@ -61,52 +62,79 @@ static int dk_malformed(enum dk_reason *why, enum dk_reason r)
     return dk_reject(why, r, DK_E_MALFORMED);
 }
 
+/* One bit per opcode class of enum dk_opclass: a shift and a test instead
+ * of a switch. */
+#define DK_OPC_KNOWN                                                                               \
+    ((1u << DK_OPC_CORE) | (1u << DK_OPC_XFER) | (1u << DK_OPC_BLOCK) | (1u << DK_OPC_ACCEL) |     \
+     (1u << DK_OPC_VENDOR))
+
 static int dk_opclass_known(uint16_t opcode)
 {
-    switch (DK_OPC_CLASS(opcode)) {
-    case DK_OPC_CORE:
-    case DK_OPC_XFER:
-    case DK_OPC_BLOCK:
-    case DK_OPC_ACCEL:
-    case DK_OPC_VENDOR:
-        return 1;
-    default:
-        return 0;
-    }
+    return (DK_OPC_KNOWN >> DK_OPC_CLASS(opcode)) & 1u;
 }
 
-/* The bytes a decoded frame occupies on the wire (u64: no wrap possible
- * for counts within their caps). */
-/* Wire bytes of everything but the command payloads. */
+/* Wire bytes of everything but the command payloads (u64: no wrap is
+ * possible for any u16 counts). */
 static uint64_t dk_frame_fixed_len(const struct dk_frame *f)
 {
     return DK_WIRE_HEADER_SIZE + (uint64_t)DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals) +
            (uint64_t)DK_WIRE_BUF_ENTRY * f->n_bufs + (uint64_t)DK_WIRE_CMD_HEADER * f->n_cmds;
 }
 
-static uint64_t dk_frame_wire_len(const struct dk_frame *f)
-{
-    uint64_t n = dk_frame_fixed_len(f);
-    uint32_t i;
-
-    for (i = 0; i < f->n_cmds; i++)
-        n += f->cmds[i].len;
-    return n;
-}
-
-/*
- * Rules that hold for the decoded form, shared by parse and encode so the
- * two can never disagree. Structural rules of the byte layout (magic,
- * lengths, reserved bytes) are the parser's alone.
- */
-int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
+/* The fence rules, in order; DK_R_NONE when they all hold. The caps on the
+ * counts are checked before this is called. */
+static enum dk_reason dk_fence_rules(const struct dk_frame *f)
 {
     uint32_t i, j;
 
-    if (f == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (f->magic != DK_FRAME_VALID)
-        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    for (i = 0; i < f->n_waits; i++)
+        if (f->waits[i].fence == DK_HANDLE_INVALID)
+            return DK_R_WIRE_HANDLE;
+    for (i = 0; i < f->n_signals; i++) {
+        if (f->signals[i].fence == DK_HANDLE_INVALID)
+            return DK_R_WIRE_HANDLE;
+        if (f->signals[i].value == 0)
+            return DK_R_WIRE_SIGNAL_ZERO;
+        for (j = 0; j < i; j++)
+            if (f->signals[j].fence == f->signals[i].fence)
+                return DK_R_WIRE_DUP_SIGNAL;
+    }
+    /* A frame that waits for a value it will itself signal (or a later one)
+     * can never start: refuse it rather than let it hold a queue slot. */
+    for (i = 0; i < f->n_waits; i++)
+        for (j = 0; j < f->n_signals; j++)
+            if (f->waits[i].fence == f->signals[j].fence &&
+                f->waits[i].value >= f->signals[j].value)
+                return DK_R_WIRE_SELF_WAIT;
+    return DK_R_NONE;
+}
+
+/* The buffer-ref rules, in order; DK_R_NONE when they all hold. */
+static enum dk_reason dk_buf_rule(const struct dk_wire_buf *b)
+{
+    if (b->handle == DK_HANDLE_INVALID)
+        return DK_R_WIRE_HANDLE;
+    if (b->access == 0 || (b->access & ~(uint32_t)(DK_BUF_READ | DK_BUF_WRITE)) != 0)
+        return DK_R_WIRE_ACCESS;
+    if (b->length == 0)
+        return DK_R_WIRE_BUF_EMPTY;
+    if (b->offset > UINT64_MAX - b->length)
+        return DK_R_WIRE_BUF_OVERFLOW;
+    return DK_R_NONE;
+}
+
+/*
+ * Every rule that holds for the decoded form, in the one order that decides
+ * which reason a bad frame gets. Structural rules of the byte layout
+ * (magic, lengths, reserved bytes) are the parser's alone. On DK_OK,
+ * *wire_len is the frame's encoded size (at most DK_WIRE_FRAME_MAX).
+ */
+static int dk_frame_rules(const struct dk_frame *f, uint32_t *wire_len, enum dk_reason *why)
+{
+    enum dk_reason r;
+    uint64_t n;
+    uint32_t i;
+
     if ((f->flags & ~(uint32_t)DK_WIRE_FLAGS_KNOWN) != 0)
         return dk_malformed(why, DK_R_WIRE_FLAGS);
     if (f->qos >= DK_QOS_COUNT)
@@ -119,74 +147,74 @@ int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
         return dk_malformed(why, DK_R_WIRE_BUFS_CAP);
     if (f->n_cmds > DK_WIRE_CMDS_MAX)
         return dk_malformed(why, DK_R_WIRE_CMDS_CAP);
-    for (i = 0; i < f->n_waits; i++)
-        if (f->waits[i].fence == DK_HANDLE_INVALID)
-            return dk_malformed(why, DK_R_WIRE_HANDLE);
-    for (i = 0; i < f->n_signals; i++) {
-        if (f->signals[i].fence == DK_HANDLE_INVALID)
-            return dk_malformed(why, DK_R_WIRE_HANDLE);
-        if (f->signals[i].value == 0)
-            return dk_malformed(why, DK_R_WIRE_SIGNAL_ZERO);
-        for (j = 0; j < i; j++)
-            if (f->signals[j].fence == f->signals[i].fence)
-                return dk_malformed(why, DK_R_WIRE_DUP_SIGNAL);
-    }
-    /* A frame that waits for a value it will itself signal (or a later one)
-     * can never start: refuse it rather than let it hold a queue slot. */
-    for (i = 0; i < f->n_waits; i++)
-        for (j = 0; j < f->n_signals; j++)
-            if (f->waits[i].fence == f->signals[j].fence &&
-                f->waits[i].value >= f->signals[j].value)
-                return dk_malformed(why, DK_R_WIRE_SELF_WAIT);
+    r = dk_fence_rules(f);
+    if (r != DK_R_NONE)
+        return dk_malformed(why, r);
     for (i = 0; i < f->n_bufs; i++) {
-        const struct dk_wire_buf *b = &f->bufs[i];
-        if (b->handle == DK_HANDLE_INVALID)
-            return dk_malformed(why, DK_R_WIRE_HANDLE);
-        if (b->access == 0 || (b->access & ~(uint32_t)(DK_BUF_READ | DK_BUF_WRITE)) != 0)
-            return dk_malformed(why, DK_R_WIRE_ACCESS);
-        if (b->length == 0)
-            return dk_malformed(why, DK_R_WIRE_BUF_EMPTY);
-        if (b->offset > UINT64_MAX - b->length)
-            return dk_malformed(why, DK_R_WIRE_BUF_OVERFLOW);
+        r = dk_buf_rule(&f->bufs[i]);
+        if (r != DK_R_NONE)
+            return dk_malformed(why, r);
     }
+    n = dk_frame_fixed_len(f);
     for (i = 0; i < f->n_cmds; i++) {
-        if (!dk_opclass_known(f->cmds[i].opcode))
+        const struct dk_wire_cmd *c = &f->cmds[i];
+
+        if (!dk_opclass_known(c->opcode))
             return dk_malformed(why, DK_R_WIRE_OPCODE);
-        /* A payload must lie inside the frame's own store. */
-        if (f->cmds[i].len > DK_WIRE_CMD_PAYLOAD_MAX || f->cmds[i].off > DK_WIRE_FRAME_MAX ||
-            f->cmds[i].len > DK_WIRE_FRAME_MAX - f->cmds[i].off)
+        /* A payload must lie inside the frame's own store (summed in 64
+         * bits: no offset can wrap back into it). */
+        if (c->len > DK_WIRE_CMD_PAYLOAD_MAX || (uint64_t)c->off + c->len > DK_WIRE_FRAME_MAX)
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);
+        n += c->len;
     }
-    if (dk_frame_wire_len(f) > DK_WIRE_FRAME_MAX)
+    if (n > DK_WIRE_FRAME_MAX)
         return dk_malformed(why, DK_R_WIRE_FRAME_CAP);
+    *wire_len = (uint32_t)n;
     return DK_OK;
 }
 
-static void dk_get_fences(struct dk_wire_fence *dst, const uint8_t *p, uint32_t n)
+int dk_frame_check(const struct dk_frame *f, enum dk_reason *why)
 {
+    uint32_t n;
+
+    if (f == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (f->magic != DK_FRAME_VALID)
+        return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
+    return dk_frame_rules(f, &n, why);
+}
+
+size_t dk_wire_size(const struct dk_frame *f)
+{
+    uint32_t n;
+
+    if (f == NULL || f->magic != DK_FRAME_VALID || dk_frame_rules(f, &n, NULL) != DK_OK)
+        return 0;
+    return n;
+}
+
+/* Decode a fence section and tell whether every reserved word in it is
+ * zero (the parser refuses the frame otherwise, before reading on). */
+static int dk_get_fences(struct dk_wire_fence *dst, const uint8_t *p, uint32_t n)
+{
+    uint64_t reserved = 0;
     uint32_t i;
 
     for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY) {
-        dst[i].fence = dk_ld_le32(p);
+        uint64_t w = dk_le64(p);
+
+        reserved |= w >> 32;
+        dst[i].fence = (uint32_t)w;
         dst[i].value = dk_le64(p + 8);
     }
-}
-
-/* Reserved words of a fence section: all must be zero. */
-static int dk_fences_reserved_zero(const uint8_t *p, uint32_t n)
-{
-    uint32_t i, acc = 0;
-
-    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY)
-        acc |= dk_ld_le32(p + 4);
-    return acc == 0;
+    return reserved == 0;
 }
 
 int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_reason *why)
 {
-    const uint8_t *h, *p;
-    uint32_t total, cmd_bytes, i, left, off;
-    uint64_t need;
+    const uint8_t *p;
+    uint64_t w0, w1, w2, w3, need;
+    uint32_t total, cmd_bytes, i, left, off, n, bad, classes = 0;
     uint8_t *raw;
 
     if (out == NULL || (bytes == NULL && len != 0))
@@ -200,32 +228,37 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
      * Whatever the client writes to its buffer from here on changes nothing. */
     raw = out->raw;
     __builtin_memcpy(raw, bytes, len);
-    h = raw;
 
-    if (dk_ld_le32(h) != DK_WIRE_MAGIC)
+    /* The header as four words: magic, major, minor, header_size |
+     * total_len, flags | four counts | cmd_bytes, qos, reserved. */
+    w0 = dk_le64(raw);
+    w1 = dk_le64(raw + 8);
+    w2 = dk_le64(raw + 16);
+    w3 = dk_le64(raw + 24);
+    if ((uint32_t)w0 != DK_WIRE_MAGIC)
         return dk_malformed(why, DK_R_WIRE_BAD_MAGIC);
-    if (h[4] != DK_WIRE_MAJOR)
+    if ((uint8_t)(w0 >> 32) != DK_WIRE_MAJOR)
         return dk_malformed(why, DK_R_WIRE_MAJOR);
-    if (dk_le16(h + 6) != DK_WIRE_HEADER_SIZE)
+    if ((w0 >> 48) != DK_WIRE_HEADER_SIZE)
         return dk_malformed(why, DK_R_WIRE_HEADER_SIZE);
-    if (h[29] != 0 || dk_le16(h + 30) != 0)
+    if ((w3 >> 40) != 0)
         return dk_malformed(why, DK_R_WIRE_RESERVED);
-    total = dk_ld_le32(h + 8);
+    total = (uint32_t)w1;
     if (total > DK_WIRE_FRAME_MAX)
         return dk_malformed(why, DK_R_WIRE_FRAME_CAP);
     if (total > len)
         return dk_malformed(why, DK_R_WIRE_TRUNCATED);
     if (total < len)
         return dk_malformed(why, DK_R_WIRE_LENGTH);
-    out->flags = dk_ld_le32(h + 12);
-    out->minor = h[5];
-    out->qos = h[28];
-    out->n_waits = dk_le16(h + 16);
-    out->n_signals = dk_le16(h + 18);
-    out->n_bufs = dk_le16(h + 20);
-    out->n_cmds = dk_le16(h + 22);
+    out->flags = (uint32_t)(w1 >> 32);
+    out->minor = (uint8_t)(w0 >> 40);
+    out->qos = (uint8_t)(w3 >> 32);
+    out->n_waits = (uint16_t)w2;
+    out->n_signals = (uint16_t)(w2 >> 16);
+    out->n_bufs = (uint16_t)(w2 >> 32);
+    out->n_cmds = (uint16_t)(w2 >> 48);
     out->pad = 0;
-    cmd_bytes = dk_ld_le32(h + 24);
+    cmd_bytes = (uint32_t)w3;
     if (out->n_waits > DK_WIRE_WAITS_MAX)
         return dk_malformed(why, DK_R_WIRE_WAITS_CAP);
     if (out->n_signals > DK_WIRE_SIGNALS_MAX)
@@ -241,126 +274,133 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
     if (need != total)
         return dk_malformed(why, DK_R_WIRE_LENGTH);
 
+    /* From here the structural checks still refuse at once, in the byte
+     * order they always had; the decoded-form rules only set `bad`, since
+     * any structural refusal further on comes first. */
     p = raw + DK_WIRE_HEADER_SIZE;
-    if (!dk_fences_reserved_zero(p, out->n_waits + out->n_signals))
+    n = out->n_waits;
+    if (!(dk_get_fences(out->waits, p, n) &
+          dk_get_fences(out->signals, p + DK_WIRE_FENCE_ENTRY * n, out->n_signals)))
         return dk_malformed(why, DK_R_WIRE_RESERVED);
-    dk_get_fences(out->waits, p, out->n_waits);
-    p += DK_WIRE_FENCE_ENTRY * out->n_waits;
-    dk_get_fences(out->signals, p, out->n_signals);
-    p += DK_WIRE_FENCE_ENTRY * out->n_signals;
-    for (i = 0; i < out->n_bufs; i++, p += DK_WIRE_BUF_ENTRY) {
-        if (p[5] != 0 || p[6] != 0 || p[7] != 0)
+    p += DK_WIRE_FENCE_ENTRY * (n + out->n_signals);
+    bad = (out->flags & ~(uint32_t)DK_WIRE_FLAGS_KNOWN) != 0 || out->qos >= DK_QOS_COUNT ||
+          dk_fence_rules(out) != DK_R_NONE;
+    n = out->n_bufs;
+    for (i = 0; i < n; i++, p += DK_WIRE_BUF_ENTRY) {
+        struct dk_wire_buf *b = &out->bufs[i];
+        uint64_t w = dk_le64(p), offset = dk_le64(p + 8), length = dk_le64(p + 16);
+
+        /* handle (4 bytes), access (1), reserved (3) */
+        if ((w >> 40) != 0)
             return dk_malformed(why, DK_R_WIRE_RESERVED);
-        out->bufs[i].handle = dk_ld_le32(p);
-        out->bufs[i].access = p[4];
-        out->bufs[i].offset = dk_le64(p + 8);
-        out->bufs[i].length = dk_le64(p + 16);
+        *b = (struct dk_wire_buf){(uint32_t)w, (uint32_t)(w >> 32), offset, length};
+        bad |= dk_buf_rule(b) != DK_R_NONE;
     }
     /* Commands: walk exactly cmd_bytes; every length is checked against
-     * what is left before it is used. */
+     * what is left before it is used. Each one ends inside total_len, so
+     * within the frame's store and DK_WIRE_FRAME_MAX: of the walk's
+     * command and frame-size rules only the opcode class is left, and
+     * the classes seen are checked once, after the loop. */
     left = cmd_bytes;
     off = (uint32_t)(p - raw);
-    for (i = 0; i < out->n_cmds; i++) {
+    n = out->n_cmds;
+    for (i = 0; i < n; i++) {
+        struct dk_wire_cmd *c = &out->cmds[i];
+        uint64_t w;
         uint32_t clen;
 
         if (left < DK_WIRE_CMD_HEADER)
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);
-        out->cmds[i].opcode = dk_le16(raw + off);
-        if (dk_le16(raw + off + 2) != 0)
+        /* opcode (2 bytes), reserved (2), len (4) */
+        w = dk_le64(raw + off);
+        if ((uint16_t)(w >> 16) != 0)
             return dk_malformed(why, DK_R_WIRE_RESERVED);
-        clen = dk_ld_le32(raw + off + 4);
+        clen = (uint32_t)(w >> 32);
         left -= DK_WIRE_CMD_HEADER;
         if (clen > left || clen > DK_WIRE_CMD_PAYLOAD_MAX)
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);
-        out->cmds[i].pad = 0;
-        out->cmds[i].len = clen;
-        out->cmds[i].off = off + DK_WIRE_CMD_HEADER;
+        *c = (struct dk_wire_cmd){(uint16_t)w, 0, clen, off + DK_WIRE_CMD_HEADER};
+        classes |= 1u << DK_OPC_CLASS((uint16_t)w);
         off += DK_WIRE_CMD_HEADER + clen;
         left -= clen;
     }
     if (left != 0)
         return dk_malformed(why, DK_R_WIRE_LENGTH);
+    bad |= (classes & ~(uint32_t)DK_OPC_KNOWN) != 0;
+    /* Some rule failed: the walk names the first, as for any frame. */
+    if (bad && dk_frame_rules(out, &n, why) != DK_OK)
+        return DK_E_MALFORMED;
     out->raw_used = total;
     out->magic = DK_FRAME_VALID;
-    if (dk_frame_check(out, why) != DK_OK) {
-        out->magic = 0;
-        return DK_E_MALFORMED;
-    }
     return dk_accept(why);
 }
 
-size_t dk_wire_size(const struct dk_frame *f)
+static void dk_put_fence(uint8_t *p, const struct dk_wire_fence *e)
 {
-    if (dk_frame_check(f, NULL) != DK_OK)
-        return 0;
-    return (size_t)dk_frame_wire_len(f);
-}
+    uint64_t fence = e->fence, value = e->value;
 
-static void dk_put_fences(uint8_t *p, const struct dk_wire_fence *src, uint32_t n)
-{
-    uint32_t i;
-
-    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY) {
-        dk_put32(p, src[i].fence);
-        dk_put32(p + 4, 0);
-        dk_put64(p + 8, src[i].value);
-    }
+    dk_put64(p, fence);
+    dk_put64(p + 8, value);
 }
 
 int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
                    enum dk_reason *why)
 {
     uint8_t *p = (uint8_t *)buf;
-    uint64_t total;
-    uint32_t i, cmd_bytes = 0;
+    uint32_t total, cmd_bytes, i, n;
     int rc;
 
     if (f == NULL || buf == NULL || len == NULL)
         return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
     if (f->magic != DK_FRAME_VALID)
         return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    rc = dk_frame_check(f, why);
+    /* The whole frame is judged, and its size known, before the first byte
+     * is written: a refused frame leaves @buf as it was. */
+    rc = dk_frame_rules(f, &total, why);
     if (rc != DK_OK)
         return rc;
-    for (i = 0; i < f->n_cmds; i++)
-        cmd_bytes += DK_WIRE_CMD_HEADER + f->cmds[i].len;
-    total = dk_frame_wire_len(f);
     if (total > cap)
         return dk_reject(why, DK_R_OUT_SMALL, DK_E_NO_SPACE);
-    dk_put32(p, DK_WIRE_MAGIC);
-    p[4] = DK_WIRE_MAJOR;
-    p[5] = f->minor; /* a newer minor's frame re-encodes as it came */
-    dk_put16(p + 6, DK_WIRE_HEADER_SIZE);
-    dk_put32(p + 8, (uint32_t)total);
-    dk_put32(p + 12, f->flags);
-    dk_put16(p + 16, f->n_waits);
-    dk_put16(p + 18, f->n_signals);
-    dk_put16(p + 20, f->n_bufs);
-    dk_put16(p + 22, f->n_cmds);
-    dk_put32(p + 24, cmd_bytes);
-    p[28] = f->qos;
-    p[29] = 0;
-    dk_put16(p + 30, 0);
+    cmd_bytes = total - DK_WIRE_HEADER_SIZE - DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals) -
+                DK_WIRE_BUF_ENTRY * f->n_bufs;
+    /* A newer minor's frame re-encodes as it came. The reserved header
+     * bytes (29..31) are the top of the last word, zero. */
+    dk_put64(p, DK_WIRE_MAGIC | (uint64_t)DK_WIRE_MAJOR << 32 | (uint64_t)f->minor << 40 |
+                    (uint64_t)DK_WIRE_HEADER_SIZE << 48);
+    dk_put64(p + 8, total | (uint64_t)f->flags << 32);
+    dk_put64(p + 16, f->n_waits | (uint64_t)f->n_signals << 16 | (uint64_t)f->n_bufs << 32 |
+                         (uint64_t)f->n_cmds << 48);
+    dk_put64(p + 24, cmd_bytes | (uint64_t)f->qos << 32);
     p += DK_WIRE_HEADER_SIZE;
-    dk_put_fences(p, f->waits, f->n_waits);
-    p += DK_WIRE_FENCE_ENTRY * f->n_waits;
-    dk_put_fences(p, f->signals, f->n_signals);
-    p += DK_WIRE_FENCE_ENTRY * f->n_signals;
-    for (i = 0; i < f->n_bufs; i++, p += DK_WIRE_BUF_ENTRY) {
-        dk_put32(p, f->bufs[i].handle);
-        p[4] = (uint8_t)f->bufs[i].access;
-        p[5] = p[6] = p[7] = 0;
-        dk_put64(p + 8, f->bufs[i].offset);
-        dk_put64(p + 16, f->bufs[i].length);
+    /* The counts and every field are read into locals before the bytes
+     * are stored: @buf is a byte pointer, which may alias the frame as far
+     * as the compiler knows, and would make it read each field again. */
+    n = f->n_waits;
+    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY)
+        dk_put_fence(p, &f->waits[i]); /* fence, reserved zero word, value */
+    n = f->n_signals;
+    for (i = 0; i < n; i++, p += DK_WIRE_FENCE_ENTRY)
+        dk_put_fence(p, &f->signals[i]);
+    n = f->n_bufs;
+    for (i = 0; i < n; i++, p += DK_WIRE_BUF_ENTRY) {
+        /* handle, access byte, three reserved zero bytes, offset, length */
+        uint64_t w = f->bufs[i].handle | (uint64_t)(uint8_t)f->bufs[i].access << 32;
+        uint64_t offset = f->bufs[i].offset, length = f->bufs[i].length;
+
+        dk_put64(p, w);
+        dk_put64(p + 8, offset);
+        dk_put64(p + 16, length);
     }
-    for (i = 0; i < f->n_cmds; i++) {
-        dk_put16(p, f->cmds[i].opcode);
-        dk_put16(p + 2, 0);
-        dk_put32(p + 4, f->cmds[i].len);
-        dk_copy_payload(p + DK_WIRE_CMD_HEADER, f->raw + f->cmds[i].off, f->cmds[i].len);
-        p += DK_WIRE_CMD_HEADER + f->cmds[i].len;
+    n = f->n_cmds;
+    for (i = 0; i < n; i++) {
+        /* opcode, reserved zero half-word, len, payload */
+        uint32_t clen = f->cmds[i].len, coff = f->cmds[i].off;
+
+        dk_put64(p, f->cmds[i].opcode | (uint64_t)clen << 32);
+        dk_copy_payload(p + DK_WIRE_CMD_HEADER, f->raw + coff, clen);
+        p += DK_WIRE_CMD_HEADER + clen;
     }
-    *len = (size_t)total;
+    *len = total;
     return dk_accept(why);
 }
 
@@ -407,24 +447,7 @@ int dk_frame_add_signal(struct dk_frame *f, uint32_t fence, uint64_t value)
     return DK_OK;
 }
 
-int dk_frame_add_buf(struct dk_frame *f, uint32_t handle, unsigned access, uint64_t offset,
-                     uint64_t length)
-{
-    struct dk_wire_buf *b;
-
-    if (!dk_frame_building(f))
-        return DK_E_INVAL;
-    if (f->n_bufs >= DK_WIRE_BUFS_MAX)
-        return DK_E_MALFORMED;
-    b = &f->bufs[f->n_bufs++];
-    b->handle = handle;
-    b->access = access;
-    b->offset = offset;
-    b->length = length;
-    return DK_OK;
-}
-
-int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len)
+int dk_frame_add_cmd_slow(struct dk_frame *f, uint16_t opcode, const void *payload, uint32_t len)
 {
     struct dk_wire_cmd *c;
     uint64_t wire;
