@@ -2,7 +2,8 @@
 /*
  * Shared by the simulated virtio devices (sim_*.c), device role only:
  * sim_mmio.c owns the register file, sim_vq.c the split virtqueues,
- * sim_dev.c the device classes, sim_log.c the event log.
+ * sim_walk.c their descriptor chains, sim_dev.c the device classes,
+ * sim_log.c the event log.
  */
 #ifndef DK_SIM_INTERNAL_H
 #define DK_SIM_INTERNAL_H
@@ -132,6 +133,11 @@ void dk_sim_vq_stop(struct dk_sim_dev *d, struct dk_sim_queue *q);
 void dk_sim_vq_cancel(struct dk_sim_dev *d);
 void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t why, uint32_t id);
 uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len);
+
+/* sim_walk.c: fill @r from the chain at @head of @q's descriptor table
+ * @desc; DK_SIM_DF_NONE or the driver fault that stops the queue. */
+uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
+                     uint16_t head, struct dk_sim_req *r);
 
 #define DK_SIM_TLB (sizeof(((struct dk_sim_dev *)0)->tlb) / sizeof(((struct dk_sim_dev *)0)->tlb[0]))
 
