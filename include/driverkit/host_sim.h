@@ -337,7 +337,7 @@ struct dk_sim_dev {
     uint64_t tlb_gen;     /**< host DMA generation the tlb entries belong to */
     /** Translation cache (an IOTLB): whole VMOs dk_host_dma_vmo() found,
      *  valid while tlb_gen is the host's DMA generation (len 0: empty). */
-    struct {
+    struct dk_sim_tlb {
         uint64_t dma, len;
         uint8_t *ptr;
     } tlb[2];

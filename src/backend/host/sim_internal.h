@@ -139,23 +139,60 @@ uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len);
 uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
                      uint16_t head, struct dk_sim_req *r);
 
+/* dk_sim_walk_first's answer for a chain it leaves to dk_sim_walk. */
+#define DK_SIM_WALK_GENERAL 0xffffffffu
+
+/* The common chain, cheaply: DK_SIM_DF_NONE with @r filled exactly as
+ * dk_sim_walk would fill it, or DK_SIM_WALK_GENERAL (only @r written) for
+ * anything else, which dk_sim_walk then walks from the start. @gen: the
+ * host's DMA generation, to which the caller synced the IOTLB (if it did
+ * not, the answer is DK_SIM_WALK_GENERAL). */
+uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struct dk_sim_queue *q,
+                           const uint8_t *desc, uint16_t head, uint64_t gen, struct dk_sim_req *r);
+
 #define DK_SIM_TLB (sizeof(((struct dk_sim_dev *)0)->tlb) / sizeof(((struct dk_sim_dev *)0)->tlb[0]))
 
-/* Device-side DMA translation of [addr, addr + len), or NULL: through the
- * device's IOTLB, else dk_host_dma_vmo(). SECURITY: an entry answers only
- * inside the VMO it was made for, and only while no VMO was destroyed
- * since it was made (the host's DMA generation). */
-static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+/* SECURITY: once a VMO went away (the host's DMA generation @gen moved),
+ * every IOTLB entry may be stale: drop them all. */
+static inline void dk_sim_tlb_sync(struct dk_sim_dev *d, uint64_t gen)
 {
     unsigned k;
 
-    if (d->tlb_gen == dk_host_dma_gen(d->host) && len != 0)
-        for (k = 0; k < DK_SIM_TLB; k++) {
-            uint64_t off = addr - d->tlb[k].dma;
+    if (d->tlb_gen == gen)
+        return;
+    for (k = 0; k < DK_SIM_TLB; k++)
+        d->tlb[k].len = 0;
+    d->tlb_gen = gen;
+}
 
-            if (off < d->tlb[k].len && len <= d->tlb[k].len - off)
-                return d->tlb[k].ptr + off;
-        }
+/* The IOTLB alone: where [addr, addr + len) lives if one entry holds all
+ * of it, else NULL; changes nothing. Only for a caller that has checked
+ * tlb_gen against the host's DMA generation. SECURITY: an entry answers
+ * only inside the VMO it was made for. */
+static inline uint8_t *dk_sim_tlb_hit(const struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+{
+    unsigned k;
+
+    for (k = 0; k < DK_SIM_TLB; k++) {
+        uint64_t off = addr - d->tlb[k].dma;
+
+        if (off < d->tlb[k].len && len <= d->tlb[k].len - off)
+            return d->tlb[k].ptr + off;
+    }
+    return NULL;
+}
+
+/* Device-side DMA translation of [addr, addr + len), or NULL: through the
+ * device's IOTLB, else dk_host_dma_vmo(). SECURITY: an entry answers only
+ * while no VMO was destroyed since it was made (the host's DMA generation). */
+static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+{
+    if (d->tlb_gen == dk_host_dma_gen(d->host) && len != 0) {
+        uint8_t *p = dk_sim_tlb_hit(d, addr, len);
+
+        if (p != NULL)
+            return p;
+    }
     return dk_sim_dma_miss(d, addr, len);
 }
 

@@ -125,16 +125,11 @@ void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t 
 
 uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
 {
-    uint64_t vdma = 0, vlen = 0, gen = dk_host_dma_gen(d->host);
+    uint64_t vdma = 0, vlen = 0;
     uint8_t *p = dk_host_dma_vmo(d->host, addr, len, &vdma, &vlen);
     uint32_t k;
 
-    if (d->tlb_gen != gen) {
-        /* A VMO went away: every entry may be stale. */
-        for (k = 0; k < DK_SIM_TLB; k++)
-            d->tlb[k].len = 0;
-        d->tlb_gen = gen;
-    }
+    dk_sim_tlb_sync(d, dk_host_dma_gen(d->host));
     if (p == NULL)
         return NULL;
     k = d->tlb_next;
@@ -195,8 +190,10 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
 {
     uint8_t *desc, *avail, *used;
     uint16_t aidx, taken = 0;
-    uint64_t now = dk_host_now(d->host);
+    uint64_t now = dk_host_now(d->host), gen = dk_host_dma_gen(d->host);
 
+    /* Nothing in a take destroys a VMO: one IOTLB sync serves every chain. */
+    dk_sim_tlb_sync(d, gen);
     if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
@@ -223,7 +220,9 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
             dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_BUSY, head);
             return;
         }
-        why = dk_sim_walk(d, q, desc, head, r);
+        why = dk_sim_walk_first(d, q, desc, head, gen, r);
+        if (why == DK_SIM_WALK_GENERAL)
+            why = dk_sim_walk(d, q, desc, head, r);
         if (why == DK_SIM_DF_NONE)
             why = dk_sim_dev_shape(d, r);
         if (why != DK_SIM_DF_NONE) {

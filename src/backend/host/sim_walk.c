@@ -134,3 +134,71 @@ uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const u
 
     return why == DK_SIM_DF_NONE ? why : dk_sim_walk_from(d, q, desc, head, r, 1);
 }
+
+/* The chain nearly every request is: direct descriptors, every buffer in
+ * an IOTLB entry. It holds the chain to dk_sim_walk's rules but answers
+ * DK_SIM_WALK_GENERAL, rather than a reason, at anything else (an index
+ * out of range, INDIRECT, a zero length, readable after writable, more
+ * than DK_VIRTQ_CHAIN_MAX buffers, an IOTLB miss), so the general walk
+ * decides every hostile or unusual chain and the reason is its own. It
+ * touches nothing but @r: an IOTLB miss is left to dk_sim_dma_miss.
+ * BOUND: at most DK_VIRTQ_CHAIN_MAX descriptors, so a loop ends here too. */
+uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struct dk_sim_queue *q,
+                           const uint8_t *desc, uint16_t head, uint64_t gen, struct dk_sim_req *r)
+{
+    uint32_t i = head, num = q->num, n = 0;
+
+    if (d->tlb_gen != gen)
+        return DK_SIM_WALK_GENERAL;
+    r->readable = 0;
+    r->writable = 0;
+    r->nread = 0;
+    for (;;) {
+        const uint8_t *p = desc + 16u * i;
+        const struct dk_sim_tlb *t = d->tlb;
+        struct dk_sim_seg *s = &r->seg[n];
+        uint64_t addr, off;
+        uint32_t len;
+        uint16_t flags;
+
+        if (i >= num)
+            return DK_SIM_WALK_GENERAL;
+        addr = dk_sim_ld64(p);
+        len = dk_sim_ld32(p + 8);
+        flags = dk_sim_ld16(p + 12);
+        if ((flags & DK_VRING_DESC_F_INDIRECT) || len == 0)
+            return DK_SIM_WALK_GENERAL;
+        /* dk_sim_tlb_hit, spelled out so that a hit needs no NULL test. */
+        for (;;) {
+            off = addr - t->dma;
+            if (off < t->len && len <= t->len - off)
+                break;
+            if (++t == d->tlb + DK_SIM_TLB)
+                return DK_SIM_WALK_GENERAL;
+        }
+        s->addr = addr;
+        s->len = len;
+        s->ptr = t->ptr + off;
+        if (flags & DK_VRING_DESC_F_WRITE) {
+            s->write = 1;
+            r->writable += len;
+        } else {
+            /* Readable after writable: every buffer is non-empty, so
+             * writable bytes mean a writable buffer came before. */
+            if (r->writable != 0)
+                return DK_SIM_WALK_GENERAL;
+            s->write = 0;
+            r->nread++;
+            r->readable += len;
+        }
+        n++;
+        if (!(flags & DK_VRING_DESC_F_NEXT))
+            break;
+        if (n == DK_VIRTQ_CHAIN_MAX)
+            return DK_SIM_WALK_GENERAL;
+        i = dk_sim_ld16(p + 14);
+    }
+    r->gen = gen;
+    r->nseg = (uint8_t)n;
+    return DK_SIM_DF_NONE;
+}
