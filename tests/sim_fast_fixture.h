@@ -28,13 +28,13 @@ static uint64_t b_dma;
 static struct dk_sim_queue fq;
 static uint8_t tbl[16u * TBL_MAX];
 
-static void sf_teardown(void)
+static inline void sf_teardown(void)
 {
     dk_sim_fini(&SD);
     dk_host_fini(&SH);
 }
 
-static void fast_up(uint32_t version, uint64_t extra)
+static inline void fast_up(uint32_t version, uint64_t extra)
 {
     struct dk_sim_cfg c = sf_cfg(DK_SIM_BLK, version);
 
@@ -51,7 +51,7 @@ static void fast_up(uint32_t version, uint64_t extra)
     fq.num = 64;
 }
 
-static void tdesc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+static inline void tdesc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
     uint8_t *p = tbl + 16u * i;
 

@@ -244,18 +244,18 @@ struct dk_sim_seg {
  * the device. Pending requests form a list ordered by (due, req).
  */
 struct dk_sim_req {
-    uint64_t due;        /**< completion time */
-    uint64_t start;      /**< time taken */
-    uint64_t rng_seed;   /**< per-request generator seed (rng bytes and length) */
-    uint64_t readable;   /**< device-readable bytes */
-    uint64_t writable;   /**< device-writable bytes */
-    uint64_t gen;        /**< dk_host_dma_gen() when seg[].ptr were translated */
-    uint32_t req;        /**< request number */
-    uint16_t next, prev; /**< pending list links, DK_SIM_NIL at the ends */
-    uint8_t nseg;        /**< segments, readable ones first */
+    uint64_t due;      /**< completion time */
+    uint64_t start;    /**< time taken */
+    uint64_t rng_seed; /**< per-request generator seed (rng bytes and length) */
+    uint64_t readable; /**< device-readable bytes */
+    uint64_t writable; /**< device-writable bytes */
+    uint64_t gen;      /**< dk_host_dma_gen() when seg[].ptr were translated */
+    uint32_t req;      /**< request number */
+    uint16_t next;     /**< the next pending request, DK_SIM_NIL after the last */
+    uint8_t nseg;      /**< segments, readable ones first */
     uint8_t nread;
     uint8_t live;
-    uint8_t pad;
+    uint8_t pad[3];
     struct dk_sim_seg seg[DK_VIRTQ_CHAIN_MAX];
 };
 

@@ -23,22 +23,6 @@ static const uint64_t dk_sim_blk_features =
     1ull << DK_SIM_BLK_F_SIZE_MAX | 1ull << DK_SIM_BLK_F_SEG_MAX | 1ull << DK_SIM_BLK_F_BLK_SIZE |
     1ull << DK_SIM_BLK_F_FLUSH;
 
-uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r)
-{
-    switch (d->kind) {
-    case DK_SIM_BLK:
-        /* A 16-byte header to read and a status byte to write. */
-        return r->readable >= 16u && r->writable >= 1u ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
-    case DK_SIM_RNG:
-        /* virtio 5.4.6.1: device-writable buffers only. */
-        return r->nread == 0 ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
-    default:
-        return r->readable >= DK_SIM_ACCEL_HDR_BYTES && r->writable >= DK_SIM_ACCEL_STATUS_BYTES
-                   ? DK_SIM_DF_NONE
-                   : DK_SIM_DF_SHAPE;
-    }
-}
-
 /* Is [sector, sector + bytes/512) inside the current capacity? */
 static int dk_sim_blk_range(const struct dk_sim_dev *d, uint64_t sector, uint64_t bytes)
 {

@@ -258,8 +258,25 @@ static inline int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r,
     return dk_sim_copy(d, r, 1, off, (uint8_t *)(uintptr_t)src, n);
 }
 
+/* Is a walked chain a request of the device's class? DK_SIM_DF_NONE or
+ * DK_SIM_DF_SHAPE. Inline: every request is checked at take time. */
+static inline uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r)
+{
+    switch (d->kind) {
+    case DK_SIM_BLK:
+        /* A 16-byte header to read and a status byte to write. */
+        return r->readable >= 16u && r->writable >= 1u ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
+    case DK_SIM_RNG:
+        /* virtio 5.4.6.1: device-writable buffers only. */
+        return r->nread == 0 ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
+    default:
+        return r->readable >= DK_SIM_ACCEL_HDR_BYTES && r->writable >= DK_SIM_ACCEL_STATUS_BYTES
+                   ? DK_SIM_DF_NONE
+                   : DK_SIM_DF_SHAPE;
+    }
+}
+
 /* sim_dev.c: per-class request handling and config space. */
-uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r);
 int dk_sim_dev_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, uint32_t *used_len,
                     uint8_t *status);
 uint32_t dk_sim_config_read(struct dk_sim_dev *d, uint64_t off, unsigned width);

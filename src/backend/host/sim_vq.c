@@ -27,42 +27,47 @@ static int dk_sim_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
     return (uint16_t)(new_idx - event - 1u) < (uint16_t)(new_idx - old);
 }
 
-static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head)
+/* Pending requests are ordered by due time; at equal times by request
+ * number, which only grows, so a newcomer goes after every equal one. With
+ * constant latency it is due last of all: one append. Otherwise (jitter,
+ * replay) it goes before the first one due later. BOUND: pending requests
+ * <= queue size. */
+static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head, uint64_t due)
 {
     struct dk_sim_req *r = &q->req[head];
-    uint16_t at = q->last;
+    uint16_t at = q->last, after = DK_SIM_NIL;
 
-    /* Ordered by due time; at equal times by request number, which only
-     * grows, so a newcomer goes after every equal one. BOUND: pending
-     * requests <= queue size. Constant latency makes this O(1). */
-    while (at != DK_SIM_NIL && q->req[at].due > r->due)
-        at = q->req[at].prev;
-    r->prev = at;
-    r->next = at == DK_SIM_NIL ? q->first : q->req[at].next;
-    if (r->next != DK_SIM_NIL)
-        q->req[r->next].prev = head;
-    else
+    if (at == DK_SIM_NIL || q->req[at].due <= due) {
+        r->next = DK_SIM_NIL;
+        if (at != DK_SIM_NIL)
+            q->req[at].next = head;
+        else
+            q->first = head;
         q->last = head;
-    if (at != DK_SIM_NIL)
-        q->req[at].next = head;
+        return;
+    }
+    /* The last one is due later, so the walk stops there at the latest. */
+    for (at = q->first; at != DK_SIM_NIL && q->req[at].due <= due; at = q->req[at].next)
+        after = at;
+    r->next = at;
+    if (after != DK_SIM_NIL)
+        q->req[after].next = head;
     else
         q->first = head;
 }
 
-static void dk_sim_list_remove(struct dk_sim_queue *q, uint16_t head)
+/* Take the first (earliest due) request @r off the pending list; returns
+ * the new first. */
+static uint16_t dk_sim_list_pop(struct dk_sim_queue *q, struct dk_sim_req *r)
 {
-    struct dk_sim_req *r = &q->req[head];
+    uint16_t next = r->next;
 
-    if (r->prev != DK_SIM_NIL)
-        q->req[r->prev].next = r->next;
-    else
-        q->first = r->next;
-    if (r->next != DK_SIM_NIL)
-        q->req[r->next].prev = r->prev;
-    else
-        q->last = r->prev;
+    q->first = next;
+    if (next == DK_SIM_NIL)
+        q->last = DK_SIM_NIL;
     r->live = 0;
     q->pending--;
+    return next;
 }
 
 static void dk_sim_fire(void *arg, struct dk_host *h);
@@ -106,7 +111,7 @@ void dk_sim_vq_cancel(struct dk_sim_dev *d)
 void dk_sim_vq_stop(struct dk_sim_dev *d, struct dk_sim_queue *q)
 {
     while (q->first != DK_SIM_NIL)
-        dk_sim_list_remove(q, q->first);
+        (void)dk_sim_list_pop(q, &q->req[q->first]);
     dk_sim_arm(d);
 }
 
@@ -140,9 +145,9 @@ uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
     return p;
 }
 
-/* The host memory of @q's three ring areas, from the cache while it holds. */
-static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q, uint8_t **desc,
-                        uint8_t **avail, uint8_t **used)
+/* Make q->rings hold the host memory of @q's three ring areas (refreshed
+ * unless the cache holds); -1 if one is not inside a live VMO. */
+static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q)
 {
     uint64_t gen = dk_host_dma_gen(d->host);
 
@@ -160,16 +165,13 @@ static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q, uint8_t **
         q->rings.device = q->device;
         q->rings.num = q->num;
     }
-    *desc = q->rings.desc_p;
-    *avail = q->rings.avail_p;
-    *used = q->rings.used_p;
     return 0;
 }
 
 /* Latency and rng seed of a newly taken request. Both are drawn from the
  * generator even in replay, so the generator stays in step with the
  * recorded run; the replayed values then override them. */
-static void dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r)
+static uint64_t dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t now)
 {
     uint64_t jit = dk_sim_mix(&d->prng), lat, seed;
 
@@ -183,35 +185,41 @@ static void dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r)
             d->stats.replay_misses++;
         }
     }
-    r->due = r->start + lat;
+    r->due = now + lat;
+    return r->due;
 }
 
 static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t qi)
 {
     uint8_t *desc, *avail, *used;
-    uint16_t aidx, taken = 0;
+    uint16_t aidx, last, taken = 0;
+    uint32_t num = q->num;
     uint64_t now = dk_host_now(d->host), gen = dk_host_dma_gen(d->host);
 
     /* Nothing in a take destroys a VMO: one IOTLB sync serves every chain. */
     dk_sim_tlb_sync(d, gen);
-    if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
+    if (dk_sim_rings(d, q) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
     }
+    desc = q->rings.desc_p;
+    avail = q->rings.avail_p;
+    used = q->rings.used_p;
     aidx = dk_sim_ld16(avail + 2);
     /* ORDERING: acquire after reading avail->idx; pairs with the driver's
      * write barrier between filling ring slots and storing avail->idx. */
     atomic_thread_fence(memory_order_acquire);
-    if ((uint16_t)(aidx - q->last_avail) > q->num) {
+    last = q->last_avail;
+    if ((uint16_t)(aidx - last) > num) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_AVAIL_JUMP, aidx);
         return;
     }
-    while (q->last_avail != aidx) {
-        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (q->last_avail & (q->num - 1u)));
+    while (last != aidx) {
+        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (last & (num - 1u)));
         struct dk_sim_req *r;
         uint32_t why;
 
-        if (head >= q->num) {
+        if (head >= num) {
             dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_RANGE, head);
             return;
         }
@@ -232,11 +240,10 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
         r->live = 1;
         r->req = d->req_seq++;
         r->start = now;
-        dk_sim_timing(d, r);
-        dk_sim_list_insert(q, head);
+        dk_sim_list_insert(q, head, dk_sim_timing(d, r, now));
         q->pending++;
         d->stats.requests++;
-        q->last_avail++;
+        q->last_avail = ++last;
         taken++;
     }
     if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX)) {
@@ -244,7 +251,7 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
          * release; the driver reads it after its full barrier that follows
          * the avail->idx store. */
         atomic_thread_fence(memory_order_release);
-        dk_sim_st16(used + 4 + 8u * q->num, q->last_avail);
+        dk_sim_st16(used + 4 + 8u * num, last);
     }
     dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, taken, 0, aidx);
     dk_sim_arm(d);
@@ -311,72 +318,84 @@ static uint32_t dk_sim_fault_due(struct dk_sim_dev *d)
     return f;
 }
 
+/* ORDERING: release; the used elements (and the data exec wrote) before
+ * used->idx. Pairs with the driver's read barrier after it loads
+ * used->idx. The driver reads only the elements below used->idx, so one
+ * store publishes every element written since the last one. */
+static void dk_sim_used_publish(struct dk_sim_queue *q, uint8_t *used, uint16_t idx)
+{
+    atomic_thread_fence(memory_order_release);
+    dk_sim_st16(used + 2, idx);
+    q->used_idx = idx;
+}
+
 static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
 {
     struct dk_sim_queue *q = &d->q[qi];
-    uint8_t *desc, *used, *avail;
-    uint16_t old;
-    uint32_t f = DK_SIM_FAULT_NONE;
+    uint8_t *used, *avail;
+    uint16_t old, idx, head = q->first;
+    uint32_t f = DK_SIM_FAULT_NONE, num = q->num;
     int any = 0;
 
-    if (q->first == DK_SIM_NIL || q->req[q->first].due > now)
+    if (head == DK_SIM_NIL || q->req[head].due > now)
         return;
-    if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
+    if (dk_sim_rings(d, q) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
     }
-    old = q->used_idx;
-    while (q->first != DK_SIM_NIL && q->req[q->first].due <= now) {
-        uint16_t head = q->first;
+    avail = q->rings.avail_p;
+    used = q->rings.used_p;
+    old = idx = q->used_idx;
+    for (; head != DK_SIM_NIL; head = dk_sim_list_pop(q, &q->req[head])) {
         struct dk_sim_req *r = &q->req[head];
         uint32_t id = head, len;
         uint8_t status;
         uint8_t *elem;
 
+        if (r->due > now)
+            break;
         f = dk_sim_fault_due(d);
         if (f == DK_SIM_FAULT_STALL || f == DK_SIM_FAULT_NEEDS_RESET) {
             dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, head, 0, 0, f);
             break;
         }
         if (dk_sim_dev_exec(d, r, f == DK_SIM_FAULT_ERROR_STATUS, &len, &status) != 0) {
+            dk_sim_used_publish(q, used, idx);
             dk_sim_driver_fault(d, q, DK_SIM_DF_BUF_GONE, head);
             return;
         }
-        if (f == DK_SIM_FAULT_USED_ID_RANGE)
-            id = q->num + head;
-        else if (f == DK_SIM_FAULT_USED_ID_NOT_INFLIGHT)
-            id = dk_sim_stray_id(q, avail);
-        else if (f == DK_SIM_FAULT_USED_LEN_TOO_BIG)
-            len = r->writable >= UINT32_MAX ? UINT32_MAX : (uint32_t)r->writable + 1u;
-        if (f != DK_SIM_FAULT_NONE)
+        if (f != DK_SIM_FAULT_NONE) {
+            if (f == DK_SIM_FAULT_USED_ID_RANGE)
+                id = num + head;
+            else if (f == DK_SIM_FAULT_USED_ID_NOT_INFLIGHT)
+                id = dk_sim_stray_id(q, avail);
+            else if (f == DK_SIM_FAULT_USED_LEN_TOO_BIG)
+                len = r->writable >= UINT32_MAX ? UINT32_MAX : (uint32_t)r->writable + 1u;
             dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, id, len, status, f);
-        elem = used + 4 + 8u * (q->used_idx & (q->num - 1u));
+        }
+        elem = used + 4 + 8u * (idx & (num - 1u));
         dk_sim_st32(elem, id);
         dk_sim_st32(elem + 4, len);
-        q->used_idx++;
+        idx++;
         if (f == DK_SIM_FAULT_USED_IDX_JUMP)
-            q->used_idx = (uint16_t)(q->used_idx + q->num);
-        /* ORDERING: release; the used element (and the data written by
-         * exec) before used->idx. Pairs with the driver's read barrier
-         * after it loads used->idx. */
-        atomic_thread_fence(memory_order_release);
-        dk_sim_st16(used + 2, q->used_idx);
-        dk_sim_log_complete(d, qi, r, id, len, status);
+            idx = (uint16_t)(idx + num);
+        if (d->log != NULL)
+            dk_sim_log_complete(d, qi, r, id, len, status);
         d->stats.completions++;
         q->last_done = head;
         q->have_done = 1;
-        dk_sim_list_remove(q, head);
         any = 1;
         f = DK_SIM_FAULT_NONE;
     }
     if (any) {
         int notify;
 
+        dk_sim_used_publish(q, used, idx);
         /* ORDERING: full barrier between the used->idx store and reading
          * the driver's suppression fields (virtio 2.7.10). */
         atomic_thread_fence(memory_order_seq_cst);
         if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX))
-            notify = dk_sim_need_event(dk_sim_ld16(avail + 4 + 2u * q->num), q->used_idx, old);
+            notify = dk_sim_need_event(dk_sim_ld16(avail + 4 + 2u * num), idx, old);
         else
             notify = !(dk_sim_ld16(avail) & DK_VRING_AVAIL_F_NO_INTERRUPT);
         if (notify)
