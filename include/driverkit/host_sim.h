@@ -27,7 +27,8 @@
  * same register values, ring contents, interrupts and log.
  *
  * Caller storage only: no allocation. struct dk_sim_dev is large (about
- * 80 KiB: one request slot per descriptor head) and is best kept static.
+ * 130 KiB: one 512-byte request slot per descriptor head) and is best kept
+ * static.
  *
  * Byte order: the simulated machine is little-endian, so the legacy
  * layout's "guest-native" ring and config fields are little-endian too.
@@ -257,6 +258,9 @@ struct dk_sim_req {
     uint8_t live;
     uint8_t pad[3];
     struct dk_sim_seg seg[DK_VIRTQ_CHAIN_MAX];
+    /** To 512 bytes in all: a request slot is found on every take and
+     *  completion, and a power-of-two stride makes that a shift. */
+    uint8_t pad_slot[512u - 64u - sizeof(struct dk_sim_seg) * DK_VIRTQ_CHAIN_MAX];
 };
 
 /**

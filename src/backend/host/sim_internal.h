@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
+_Static_assert(sizeof(struct dk_sim_req) == 512, "request slots are 512 bytes (host_sim.h)");
+
 /* Driver memory may be unaligned (a buggy driver's), so rings and headers
  * are read and written through memcpy, which any alignment allows; all of
  * them are little-endian. Each call reads or writes its bytes once. */
