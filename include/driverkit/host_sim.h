@@ -27,7 +27,8 @@
  * same register values, ring contents, interrupts and log.
  *
  * Caller storage only: no allocation. struct dk_sim_dev is large (about
- * 80 KiB: one request slot per descriptor head) and is best kept static.
+ * 130 KiB: one 512-byte request slot per descriptor head) and is best kept
+ * static.
  *
  * Byte order: the simulated machine is little-endian, so the legacy
  * layout's "guest-native" ring and config fields are little-endian too.
@@ -244,19 +245,22 @@ struct dk_sim_seg {
  * the device. Pending requests form a list ordered by (due, req).
  */
 struct dk_sim_req {
-    uint64_t due;        /**< completion time */
-    uint64_t start;      /**< time taken */
-    uint64_t rng_seed;   /**< per-request generator seed (rng bytes and length) */
-    uint64_t readable;   /**< device-readable bytes */
-    uint64_t writable;   /**< device-writable bytes */
-    uint64_t gen;        /**< dk_host_dma_gen() when seg[].ptr were translated */
-    uint32_t req;        /**< request number */
-    uint16_t next, prev; /**< pending list links, DK_SIM_NIL at the ends */
-    uint8_t nseg;        /**< segments, readable ones first */
+    uint64_t due;      /**< completion time */
+    uint64_t start;    /**< time taken */
+    uint64_t rng_seed; /**< per-request generator seed (rng bytes and length) */
+    uint64_t readable; /**< device-readable bytes */
+    uint64_t writable; /**< device-writable bytes */
+    uint64_t gen;      /**< dk_host_dma_gen() when seg[].ptr were translated */
+    uint32_t req;      /**< request number */
+    uint16_t next;     /**< the next pending request, DK_SIM_NIL after the last */
+    uint8_t nseg;      /**< segments, readable ones first */
     uint8_t nread;
     uint8_t live;
-    uint8_t pad;
+    uint8_t pad[3];
     struct dk_sim_seg seg[DK_VIRTQ_CHAIN_MAX];
+    /** To 512 bytes in all: a request slot is found on every take and
+     *  completion, and a power-of-two stride makes that a shift. */
+    uint8_t pad_slot[512u - 64u - sizeof(struct dk_sim_seg) * DK_VIRTQ_CHAIN_MAX];
 };
 
 /**
@@ -337,7 +341,7 @@ struct dk_sim_dev {
     uint64_t tlb_gen;     /**< host DMA generation the tlb entries belong to */
     /** Translation cache (an IOTLB): whole VMOs dk_host_dma_vmo() found,
      *  valid while tlb_gen is the host's DMA generation (len 0: empty). */
-    struct {
+    struct dk_sim_tlb {
         uint64_t dma, len;
         uint8_t *ptr;
     } tlb[2];

@@ -23,29 +23,6 @@ static const uint64_t dk_sim_blk_features =
     1ull << DK_SIM_BLK_F_SIZE_MAX | 1ull << DK_SIM_BLK_F_SEG_MAX | 1ull << DK_SIM_BLK_F_BLK_SIZE |
     1ull << DK_SIM_BLK_F_FLUSH;
 
-uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r)
-{
-    switch (d->kind) {
-    case DK_SIM_BLK:
-        /* A 16-byte header to read and a status byte to write. */
-        return r->readable >= 16u && r->writable >= 1u ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
-    case DK_SIM_RNG:
-        /* virtio 5.4.6.1: device-writable buffers only. */
-        return r->nread == 0 ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
-    default:
-        return r->readable >= DK_SIM_ACCEL_HDR_BYTES && r->writable >= DK_SIM_ACCEL_STATUS_BYTES
-                   ? DK_SIM_DF_NONE
-                   : DK_SIM_DF_SHAPE;
-    }
-}
-
-/* Is [sector, sector + bytes/512) inside the current capacity? */
-static int dk_sim_blk_range(const struct dk_sim_dev *d, uint64_t sector, uint64_t bytes)
-{
-    return bytes % DK_SIM_SECTOR == 0 && sector <= d->capacity &&
-           bytes / DK_SIM_SECTOR <= d->capacity - sector;
-}
-
 /* With SEG_MAX / SIZE_MAX negotiated, hold the driver to them: data
  * buffers are the chain minus the header and status buffers. */
 static int dk_sim_blk_segs_ok(struct dk_sim_dev *d, const struct dk_sim_req *r)
@@ -78,8 +55,8 @@ static void dk_sim_blk_id(const struct dk_sim_dev *d, uint8_t id[DK_SIM_BLK_ID_B
         id[sizeof prefix - 1u + i] = (uint8_t)hex[(d->cap >> (28u - 4u * i)) & 15u];
 }
 
-static int dk_sim_blk_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail,
-                           uint32_t *used_len, uint8_t *status)
+int dk_sim_blk_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, uint32_t *used_len,
+                    uint8_t *status)
 {
     uint8_t hdr[16], id[DK_SIM_BLK_ID_BYTES];
     uint64_t in = r->writable - 1u, out = r->readable - 16u, sector;
@@ -273,8 +250,8 @@ static int dk_sim_accel_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, i
     return dk_sim_write(d, r, dst, st_bytes, sizeof st_bytes);
 }
 
-int dk_sim_dev_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, uint32_t *used_len,
-                    uint8_t *status)
+int dk_sim_dev_exec_general(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail,
+                            uint32_t *used_len, uint8_t *status)
 {
     switch (d->kind) {
     case DK_SIM_BLK:

@@ -2,7 +2,8 @@
 /*
  * Shared by the simulated virtio devices (sim_*.c), device role only:
  * sim_mmio.c owns the register file, sim_vq.c the split virtqueues,
- * sim_dev.c the device classes, sim_log.c the event log.
+ * sim_walk.c their descriptor chains, sim_dev.c the device classes,
+ * sim_log.c the event log.
  */
 #ifndef DK_SIM_INTERNAL_H
 #define DK_SIM_INTERNAL_H
@@ -11,6 +12,8 @@
 
 #include <stdatomic.h>
 #include <string.h>
+
+_Static_assert(sizeof(struct dk_sim_req) == 512, "request slots are 512 bytes (host_sim.h)");
 
 /* Driver memory may be unaligned (a buggy driver's), so rings and headers
  * are read and written through memcpy, which any alignment allows; all of
@@ -133,23 +136,65 @@ void dk_sim_vq_cancel(struct dk_sim_dev *d);
 void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t why, uint32_t id);
 uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len);
 
+/* sim_walk.c: fill @r from the chain at @head of @q's descriptor table
+ * @desc; DK_SIM_DF_NONE or the driver fault that stops the queue. */
+uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
+                     uint16_t head, struct dk_sim_req *r);
+
+/* dk_sim_walk_first's answer for a chain it leaves to dk_sim_walk. */
+#define DK_SIM_WALK_GENERAL 0xffffffffu
+
+/* The common chain, cheaply: DK_SIM_DF_NONE with @r filled exactly as
+ * dk_sim_walk would fill it, or DK_SIM_WALK_GENERAL (only @r written) for
+ * anything else, which dk_sim_walk then walks from the start. @gen: the
+ * host's DMA generation, to which the caller synced the IOTLB (if it did
+ * not, the answer is DK_SIM_WALK_GENERAL). */
+uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struct dk_sim_queue *q,
+                           const uint8_t *desc, uint16_t head, uint64_t gen, struct dk_sim_req *r);
+
 #define DK_SIM_TLB (sizeof(((struct dk_sim_dev *)0)->tlb) / sizeof(((struct dk_sim_dev *)0)->tlb[0]))
 
-/* Device-side DMA translation of [addr, addr + len), or NULL: through the
- * device's IOTLB, else dk_host_dma_vmo(). SECURITY: an entry answers only
- * inside the VMO it was made for, and only while no VMO was destroyed
- * since it was made (the host's DMA generation). */
-static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+/* SECURITY: once a VMO went away (the host's DMA generation @gen moved),
+ * every IOTLB entry may be stale: drop them all. */
+static inline void dk_sim_tlb_sync(struct dk_sim_dev *d, uint64_t gen)
 {
     unsigned k;
 
-    if (d->tlb_gen == dk_host_dma_gen(d->host) && len != 0)
-        for (k = 0; k < DK_SIM_TLB; k++) {
-            uint64_t off = addr - d->tlb[k].dma;
+    if (d->tlb_gen == gen)
+        return;
+    for (k = 0; k < DK_SIM_TLB; k++)
+        d->tlb[k].len = 0;
+    d->tlb_gen = gen;
+}
 
-            if (off < d->tlb[k].len && len <= d->tlb[k].len - off)
-                return d->tlb[k].ptr + off;
-        }
+/* The IOTLB alone: where [addr, addr + len) lives if one entry holds all
+ * of it, else NULL; changes nothing. Only for a caller that has checked
+ * tlb_gen against the host's DMA generation. SECURITY: an entry answers
+ * only inside the VMO it was made for. */
+static inline uint8_t *dk_sim_tlb_hit(const struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+{
+    unsigned k;
+
+    for (k = 0; k < DK_SIM_TLB; k++) {
+        uint64_t off = addr - d->tlb[k].dma;
+
+        if (off < d->tlb[k].len && len <= d->tlb[k].len - off)
+            return d->tlb[k].ptr + off;
+    }
+    return NULL;
+}
+
+/* Device-side DMA translation of [addr, addr + len), or NULL: through the
+ * device's IOTLB, else dk_host_dma_vmo(). SECURITY: an entry answers only
+ * while no VMO was destroyed since it was made (the host's DMA generation). */
+static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
+{
+    if (d->tlb_gen == dk_host_dma_gen(d->host) && len != 0) {
+        uint8_t *p = dk_sim_tlb_hit(d, addr, len);
+
+        if (p != NULL)
+            return p;
+    }
     return dk_sim_dma_miss(d, addr, len);
 }
 
@@ -215,11 +260,93 @@ static inline int dk_sim_write(struct dk_sim_dev *d, const struct dk_sim_req *r,
     return dk_sim_copy(d, r, 1, off, (uint8_t *)(uintptr_t)src, n);
 }
 
-/* sim_dev.c: per-class request handling and config space. */
-uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r);
-int dk_sim_dev_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, uint32_t *used_len,
+/* Is a walked chain a request of the device's class? DK_SIM_DF_NONE or
+ * DK_SIM_DF_SHAPE. Inline: every request is checked at take time. */
+static inline uint32_t dk_sim_dev_shape(const struct dk_sim_dev *d, const struct dk_sim_req *r)
+{
+    switch (d->kind) {
+    case DK_SIM_BLK:
+        /* A 16-byte header to read and a status byte to write. */
+        return r->readable >= 16u && r->writable >= 1u ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
+    case DK_SIM_RNG:
+        /* virtio 5.4.6.1: device-writable buffers only. */
+        return r->nread == 0 ? DK_SIM_DF_NONE : DK_SIM_DF_SHAPE;
+    default:
+        return r->readable >= DK_SIM_ACCEL_HDR_BYTES && r->writable >= DK_SIM_ACCEL_STATUS_BYTES
+                   ? DK_SIM_DF_NONE
+                   : DK_SIM_DF_SHAPE;
+    }
+}
+
+/* sim_dev.c: per-class request handling and config space. The general
+ * request handling of every class, and blk's alone, which the fast path
+ * below answers for (test_sim_fast_exec.c holds them to each other). */
+int dk_sim_dev_exec_general(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail,
+                            uint32_t *used_len, uint8_t *status);
+int dk_sim_blk_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, uint32_t *used_len,
                     uint8_t *status);
 uint32_t dk_sim_config_read(struct dk_sim_dev *d, uint64_t off, unsigned width);
+
+/* Is [sector, sector + bytes/512) inside the current capacity? */
+static inline int dk_sim_blk_range(const struct dk_sim_dev *d, uint64_t sector, uint64_t bytes)
+{
+    return bytes % DK_SIM_SECTOR == 0 && sector <= d->capacity &&
+           bytes / DK_SIM_SECTOR <= d->capacity - sector;
+}
+
+/* dk_sim_blk_read_fast's answer for a request it leaves to the general path. */
+#define DK_SIM_EXEC_GENERAL 1
+
+/* The read nearly every blk request is: header, one data buffer and the
+ * status byte, three buffers translated at take time in the current DMA
+ * generation, an IN inside the capacity that SEG_MAX / SIZE_MAX (if
+ * negotiated) allow. dk_sim_blk_exec would read the header in place, copy
+ * the sectors into the data buffer and write the status byte; this does
+ * the same with one memcpy and no gathering, inline in the completion
+ * loop. Anything else, errors included, is DK_SIM_EXEC_GENERAL, with
+ * nothing written. */
+static inline int dk_sim_blk_read_fast(struct dk_sim_dev *d, const struct dk_sim_req *r,
+                                       uint32_t *used_len, uint8_t *status)
+{
+    const struct dk_sim_seg *s = r->seg;
+    uint64_t sector, n = s[1].len;
+
+    if (r->nseg != 3 || r->nread != 1 || s[0].len != 16u || s[2].len != 1u ||
+        r->gen != dk_host_dma_gen(d->host))
+        return DK_SIM_EXEC_GENERAL;
+    if (dk_sim_ld32(s[0].ptr) != DK_SIM_BLK_T_IN)
+        return DK_SIM_EXEC_GENERAL;
+    /* No readable data follows the header (this shape), and a range of
+     * whole sectors keeps n + 1 below 2^32, as dk_sim_blk_exec requires. */
+    sector = dk_sim_ld64(s[0].ptr + 8);
+    if (!dk_sim_blk_range(d, sector, n))
+        return DK_SIM_EXEC_GENERAL;
+    /* dk_sim_blk_segs_ok for one data buffer. */
+    if ((d->driver_features & (1ull << DK_SIM_BLK_F_SEG_MAX | 1ull << DK_SIM_BLK_F_SIZE_MAX)) &&
+        ((dk_sim_has(d, DK_SIM_BLK_F_SEG_MAX) && d->seg_max < 1u) ||
+         (dk_sim_has(d, DK_SIM_BLK_F_SIZE_MAX) && n > d->size_max)))
+        return DK_SIM_EXEC_GENERAL;
+    memcpy(s[1].ptr, d->disk + sector * DK_SIM_SECTOR, (size_t)n);
+    s[2].ptr[0] = DK_SIM_S_OK;
+    *status = DK_SIM_S_OK;
+    *used_len = (uint32_t)n + 1u;
+    return 0;
+}
+
+/* Carry out a request at completion time: 0 with the used length and
+ * status, or -1 if one of its buffers is gone (BUF_GONE). @fail: the
+ * injected ERROR_STATUS. The blk read fast path is tried first. */
+static inline int dk_sim_dev_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail,
+                                  uint32_t *used_len, uint8_t *status)
+{
+    if (d->kind == DK_SIM_BLK && !fail) {
+        int rc = dk_sim_blk_read_fast(d, r, used_len, status);
+
+        if (rc != DK_SIM_EXEC_GENERAL)
+            return rc;
+    }
+    return dk_sim_dev_exec_general(d, r, fail, used_len, status);
+}
 
 /* sim_log.c */
 void dk_sim_log_put(struct dk_sim_dev *d, unsigned kind, uint32_t queue, uint32_t id, uint32_t len,

@@ -9,8 +9,8 @@
  * while the host's DMA generation stays where it was when it was made; a
  * destroyed VMO moves the generation, and the next use translates again, so
  * a VMO that went away between two uses is never touched. A chain is
- * walked and translated completely before any of its memory is touched; a
- * driver error stops the queue with DEVICE_NEEDS_RESET (virtio 2.1.2)
+ * walked and translated completely (sim_walk.c) before any of its memory is
+ * touched; a driver error stops the queue with DEVICE_NEEDS_RESET (virtio 2.1.2)
  * instead of guessing. The device writes only writable descriptors and the
  * used ring (used elements, used->idx and, with EVENT_IDX, avail_event).
  *
@@ -21,50 +21,53 @@
  */
 #include "sim_internal.h"
 
-#include <string.h>
-
 /* Appendix A of the virtio specification. */
 static int dk_sim_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 {
     return (uint16_t)(new_idx - event - 1u) < (uint16_t)(new_idx - old);
 }
 
-static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head)
+/* Pending requests are ordered by due time; at equal times by request
+ * number, which only grows, so a newcomer goes after every equal one. With
+ * constant latency it is due last of all: one append. Otherwise (jitter,
+ * replay) it goes before the first one due later. BOUND: pending requests
+ * <= queue size. */
+static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head, uint64_t due)
 {
     struct dk_sim_req *r = &q->req[head];
-    uint16_t at = q->last;
+    uint16_t at = q->last, after = DK_SIM_NIL;
 
-    /* Ordered by due time; at equal times by request number, which only
-     * grows, so a newcomer goes after every equal one. BOUND: pending
-     * requests <= queue size. Constant latency makes this O(1). */
-    while (at != DK_SIM_NIL && q->req[at].due > r->due)
-        at = q->req[at].prev;
-    r->prev = at;
-    r->next = at == DK_SIM_NIL ? q->first : q->req[at].next;
-    if (r->next != DK_SIM_NIL)
-        q->req[r->next].prev = head;
-    else
+    if (at == DK_SIM_NIL || q->req[at].due <= due) {
+        r->next = DK_SIM_NIL;
+        if (at != DK_SIM_NIL)
+            q->req[at].next = head;
+        else
+            q->first = head;
         q->last = head;
-    if (at != DK_SIM_NIL)
-        q->req[at].next = head;
+        return;
+    }
+    /* The last one is due later, so the walk stops there at the latest. */
+    for (at = q->first; at != DK_SIM_NIL && q->req[at].due <= due; at = q->req[at].next)
+        after = at;
+    r->next = at;
+    if (after != DK_SIM_NIL)
+        q->req[after].next = head;
     else
         q->first = head;
 }
 
-static void dk_sim_list_remove(struct dk_sim_queue *q, uint16_t head)
+/* Take the first (earliest due) request @r off the pending list; returns
+ * the new first. */
+static uint16_t dk_sim_list_pop(struct dk_sim_queue *q, struct dk_sim_req *r)
 {
-    struct dk_sim_req *r = &q->req[head];
+    uint16_t next = r->next;
 
-    if (r->prev != DK_SIM_NIL)
-        q->req[r->prev].next = r->next;
-    else
-        q->first = r->next;
-    if (r->next != DK_SIM_NIL)
-        q->req[r->next].prev = r->prev;
-    else
-        q->last = r->prev;
+    q->first = next;
+    if (next == DK_SIM_NIL)
+        q->last = DK_SIM_NIL;
     r->live = 0;
     q->pending--;
+    return next;
 }
 
 static void dk_sim_fire(void *arg, struct dk_host *h);
@@ -108,7 +111,7 @@ void dk_sim_vq_cancel(struct dk_sim_dev *d)
 void dk_sim_vq_stop(struct dk_sim_dev *d, struct dk_sim_queue *q)
 {
     while (q->first != DK_SIM_NIL)
-        dk_sim_list_remove(q, q->first);
+        (void)dk_sim_list_pop(q, &q->req[q->first]);
     dk_sim_arm(d);
 }
 
@@ -127,16 +130,11 @@ void dk_sim_driver_fault(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t 
 
 uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
 {
-    uint64_t vdma = 0, vlen = 0, gen = dk_host_dma_gen(d->host);
+    uint64_t vdma = 0, vlen = 0;
     uint8_t *p = dk_host_dma_vmo(d->host, addr, len, &vdma, &vlen);
     uint32_t k;
 
-    if (d->tlb_gen != gen) {
-        /* A VMO went away: every entry may be stale. */
-        for (k = 0; k < DK_SIM_TLB; k++)
-            d->tlb[k].len = 0;
-        d->tlb_gen = gen;
-    }
+    dk_sim_tlb_sync(d, dk_host_dma_gen(d->host));
     if (p == NULL)
         return NULL;
     k = d->tlb_next;
@@ -147,9 +145,9 @@ uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len)
     return p;
 }
 
-/* The host memory of @q's three ring areas, from the cache while it holds. */
-static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q, uint8_t **desc,
-                        uint8_t **avail, uint8_t **used)
+/* Make q->rings hold the host memory of @q's three ring areas (refreshed
+ * unless the cache holds); -1 if one is not inside a live VMO. */
+static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q)
 {
     uint64_t gen = dk_host_dma_gen(d->host);
 
@@ -167,138 +165,13 @@ static int dk_sim_rings(struct dk_sim_dev *d, struct dk_sim_queue *q, uint8_t **
         q->rings.device = q->device;
         q->rings.num = q->num;
     }
-    *desc = q->rings.desc_p;
-    *avail = q->rings.avail_p;
-    *used = q->rings.used_p;
     return 0;
-}
-
-static uint32_t dk_sim_add_seg(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t addr,
-                               uint32_t len, uint16_t flags)
-{
-    int write = (flags & DK_VRING_DESC_F_WRITE) != 0;
-    struct dk_sim_seg *s;
-    uint8_t *p;
-
-    if (len == 0)
-        return DK_SIM_DF_ZERO_LEN;
-    if (r->nseg == DK_VIRTQ_CHAIN_MAX)
-        return DK_SIM_DF_CHAIN_LONG;
-    /* virtio 2.7.4.2: readable buffers come before writable ones. */
-    if (!write && r->nseg > r->nread)
-        return DK_SIM_DF_ORDER;
-    p = dk_sim_dma(d, addr, len);
-    if (p == NULL)
-        return DK_SIM_DF_DESC_DMA;
-    s = &r->seg[r->nseg++];
-    s->addr = addr;
-    s->len = len;
-    s->write = (uint32_t)write;
-    s->ptr = p;
-    if (write) {
-        r->writable += len;
-    } else {
-        r->nread++;
-        r->readable += len;
-    }
-    return DK_SIM_DF_NONE;
-}
-
-/* One level of indirection (virtio 2.7.5.3): the table's entries follow
- * `next` inside the table, and none may be indirect itself. */
-static uint32_t dk_sim_walk_indirect(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t addr,
-                                     uint32_t len)
-{
-    const uint8_t *tbl;
-    uint32_t seen = 0, n, j = 0, why;
-
-    if (len == 0 || (len & 15u) != 0)
-        return DK_SIM_DF_INDIRECT;
-    n = len / 16u;
-    if (n > DK_VIRTQ_CHAIN_MAX)
-        return DK_SIM_DF_CHAIN_LONG;
-    tbl = dk_sim_dma(d, addr, len);
-    if (tbl == NULL)
-        return DK_SIM_DF_DESC_DMA;
-    for (;;) {
-        const uint8_t *p;
-        uint16_t flags;
-
-        if (j >= n)
-            return DK_SIM_DF_DESC_RANGE;
-        if (seen & (1u << j))
-            return DK_SIM_DF_LOOP;
-        seen |= 1u << j;
-        p = tbl + 16u * j;
-        flags = dk_sim_ld16(p + 12);
-        if (flags & DK_VRING_DESC_F_INDIRECT)
-            return DK_SIM_DF_INDIRECT;
-        why = dk_sim_add_seg(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8), flags);
-        if (why != DK_SIM_DF_NONE || !(flags & DK_VRING_DESC_F_NEXT))
-            return why;
-        j = dk_sim_ld16(p + 14);
-    }
-}
-
-/* BOUND: a chain holds at most DK_VIRTQ_CHAIN_MAX buffers; with @track,
- * each descriptor of the table is visited at most once (a repeat is a
- * loop). */
-static uint32_t dk_sim_walk_from(struct dk_sim_dev *d, const struct dk_sim_queue *q,
-                                 const uint8_t *desc, uint16_t head, struct dk_sim_req *r,
-                                 int track)
-{
-    uint32_t seen[DK_VIRTQ_SIZE_MAX / 32u];
-    uint32_t i = head, why;
-
-    if (track)
-        memset(seen, 0, sizeof seen);
-    r->gen = dk_host_dma_gen(d->host);
-    r->nseg = 0;
-    r->nread = 0;
-    r->readable = 0;
-    r->writable = 0;
-    for (;;) {
-        const uint8_t *p;
-        uint16_t flags;
-
-        if (i >= q->num)
-            return DK_SIM_DF_DESC_RANGE;
-        if (track) {
-            if (seen[i / 32u] & (1u << (i % 32u)))
-                return DK_SIM_DF_LOOP;
-            seen[i / 32u] |= 1u << (i % 32u);
-        }
-        p = desc + 16u * i;
-        flags = dk_sim_ld16(p + 12);
-        if (flags & DK_VRING_DESC_F_INDIRECT) {
-            /* The table ends the chain: INDIRECT with NEXT is illegal. */
-            if (!dk_sim_has(d, DK_VIRTIO_F_INDIRECT_DESC) || (flags & DK_VRING_DESC_F_NEXT))
-                return DK_SIM_DF_INDIRECT;
-            return dk_sim_walk_indirect(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8));
-        }
-        why = dk_sim_add_seg(d, r, dk_sim_ld64(p), dk_sim_ld32(p + 8), flags);
-        if (why != DK_SIM_DF_NONE || !(flags & DK_VRING_DESC_F_NEXT))
-            return why;
-        i = dk_sim_ld16(p + 14);
-    }
-}
-
-/* BOUND: without tracking, a chain that loops still ends, at
- * DK_VIRTQ_CHAIN_MAX buffers (CHAIN_LONG) at the latest. A walk that fails
- * is walked again with every visited descriptor tracked, so the reason is
- * the exact one (LOOP where a descriptor repeats); the walk only fills @r. */
-static uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
-                            uint16_t head, struct dk_sim_req *r)
-{
-    uint32_t why = dk_sim_walk_from(d, q, desc, head, r, 0);
-
-    return why == DK_SIM_DF_NONE ? why : dk_sim_walk_from(d, q, desc, head, r, 1);
 }
 
 /* Latency and rng seed of a newly taken request. Both are drawn from the
  * generator even in replay, so the generator stays in step with the
  * recorded run; the replayed values then override them. */
-static void dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r)
+static uint64_t dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r, uint64_t now)
 {
     uint64_t jit = dk_sim_mix(&d->prng), lat, seed;
 
@@ -312,33 +185,41 @@ static void dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r)
             d->stats.replay_misses++;
         }
     }
-    r->due = r->start + lat;
+    r->due = now + lat;
+    return r->due;
 }
 
 static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t qi)
 {
     uint8_t *desc, *avail, *used;
-    uint16_t aidx, taken = 0;
-    uint64_t now = dk_host_now(d->host);
+    uint16_t aidx, last, taken = 0;
+    uint32_t num = q->num;
+    uint64_t now = dk_host_now(d->host), gen = dk_host_dma_gen(d->host);
 
-    if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
+    /* Nothing in a take destroys a VMO: one IOTLB sync serves every chain. */
+    dk_sim_tlb_sync(d, gen);
+    if (dk_sim_rings(d, q) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
     }
+    desc = q->rings.desc_p;
+    avail = q->rings.avail_p;
+    used = q->rings.used_p;
     aidx = dk_sim_ld16(avail + 2);
     /* ORDERING: acquire after reading avail->idx; pairs with the driver's
      * write barrier between filling ring slots and storing avail->idx. */
     atomic_thread_fence(memory_order_acquire);
-    if ((uint16_t)(aidx - q->last_avail) > q->num) {
+    last = q->last_avail;
+    if ((uint16_t)(aidx - last) > num) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_AVAIL_JUMP, aidx);
         return;
     }
-    while (q->last_avail != aidx) {
-        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (q->last_avail & (q->num - 1u)));
+    while (last != aidx) {
+        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (last & (num - 1u)));
         struct dk_sim_req *r;
         uint32_t why;
 
-        if (head >= q->num) {
+        if (head >= num) {
             dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_RANGE, head);
             return;
         }
@@ -347,7 +228,9 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
             dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_BUSY, head);
             return;
         }
-        why = dk_sim_walk(d, q, desc, head, r);
+        why = dk_sim_walk_first(d, q, desc, head, gen, r);
+        if (why == DK_SIM_WALK_GENERAL)
+            why = dk_sim_walk(d, q, desc, head, r);
         if (why == DK_SIM_DF_NONE)
             why = dk_sim_dev_shape(d, r);
         if (why != DK_SIM_DF_NONE) {
@@ -357,11 +240,10 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
         r->live = 1;
         r->req = d->req_seq++;
         r->start = now;
-        dk_sim_timing(d, r);
-        dk_sim_list_insert(q, head);
+        dk_sim_list_insert(q, head, dk_sim_timing(d, r, now));
         q->pending++;
         d->stats.requests++;
-        q->last_avail++;
+        q->last_avail = ++last;
         taken++;
     }
     if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX)) {
@@ -369,7 +251,7 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
          * release; the driver reads it after its full barrier that follows
          * the avail->idx store. */
         atomic_thread_fence(memory_order_release);
-        dk_sim_st16(used + 4 + 8u * q->num, q->last_avail);
+        dk_sim_st16(used + 4 + 8u * num, last);
     }
     dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, taken, 0, aidx);
     dk_sim_arm(d);
@@ -436,72 +318,84 @@ static uint32_t dk_sim_fault_due(struct dk_sim_dev *d)
     return f;
 }
 
+/* ORDERING: release; the used elements (and the data exec wrote) before
+ * used->idx. Pairs with the driver's read barrier after it loads
+ * used->idx. The driver reads only the elements below used->idx, so one
+ * store publishes every element written since the last one. */
+static void dk_sim_used_publish(struct dk_sim_queue *q, uint8_t *used, uint16_t idx)
+{
+    atomic_thread_fence(memory_order_release);
+    dk_sim_st16(used + 2, idx);
+    q->used_idx = idx;
+}
+
 static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
 {
     struct dk_sim_queue *q = &d->q[qi];
-    uint8_t *desc, *used, *avail;
-    uint16_t old;
-    uint32_t f = DK_SIM_FAULT_NONE;
+    uint8_t *used, *avail;
+    uint16_t old, idx, head = q->first;
+    uint32_t f = DK_SIM_FAULT_NONE, num = q->num;
     int any = 0;
 
-    if (q->first == DK_SIM_NIL || q->req[q->first].due > now)
+    if (head == DK_SIM_NIL || q->req[head].due > now)
         return;
-    if (dk_sim_rings(d, q, &desc, &avail, &used) != 0) {
+    if (dk_sim_rings(d, q) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
     }
-    old = q->used_idx;
-    while (q->first != DK_SIM_NIL && q->req[q->first].due <= now) {
-        uint16_t head = q->first;
+    avail = q->rings.avail_p;
+    used = q->rings.used_p;
+    old = idx = q->used_idx;
+    for (; head != DK_SIM_NIL; head = dk_sim_list_pop(q, &q->req[head])) {
         struct dk_sim_req *r = &q->req[head];
         uint32_t id = head, len;
         uint8_t status;
         uint8_t *elem;
 
+        if (r->due > now)
+            break;
         f = dk_sim_fault_due(d);
         if (f == DK_SIM_FAULT_STALL || f == DK_SIM_FAULT_NEEDS_RESET) {
             dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, head, 0, 0, f);
             break;
         }
         if (dk_sim_dev_exec(d, r, f == DK_SIM_FAULT_ERROR_STATUS, &len, &status) != 0) {
+            dk_sim_used_publish(q, used, idx);
             dk_sim_driver_fault(d, q, DK_SIM_DF_BUF_GONE, head);
             return;
         }
-        if (f == DK_SIM_FAULT_USED_ID_RANGE)
-            id = q->num + head;
-        else if (f == DK_SIM_FAULT_USED_ID_NOT_INFLIGHT)
-            id = dk_sim_stray_id(q, avail);
-        else if (f == DK_SIM_FAULT_USED_LEN_TOO_BIG)
-            len = r->writable >= UINT32_MAX ? UINT32_MAX : (uint32_t)r->writable + 1u;
-        if (f != DK_SIM_FAULT_NONE)
+        if (f != DK_SIM_FAULT_NONE) {
+            if (f == DK_SIM_FAULT_USED_ID_RANGE)
+                id = num + head;
+            else if (f == DK_SIM_FAULT_USED_ID_NOT_INFLIGHT)
+                id = dk_sim_stray_id(q, avail);
+            else if (f == DK_SIM_FAULT_USED_LEN_TOO_BIG)
+                len = r->writable >= UINT32_MAX ? UINT32_MAX : (uint32_t)r->writable + 1u;
             dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, id, len, status, f);
-        elem = used + 4 + 8u * (q->used_idx & (q->num - 1u));
+        }
+        elem = used + 4 + 8u * (idx & (num - 1u));
         dk_sim_st32(elem, id);
         dk_sim_st32(elem + 4, len);
-        q->used_idx++;
+        idx++;
         if (f == DK_SIM_FAULT_USED_IDX_JUMP)
-            q->used_idx = (uint16_t)(q->used_idx + q->num);
-        /* ORDERING: release; the used element (and the data written by
-         * exec) before used->idx. Pairs with the driver's read barrier
-         * after it loads used->idx. */
-        atomic_thread_fence(memory_order_release);
-        dk_sim_st16(used + 2, q->used_idx);
-        dk_sim_log_complete(d, qi, r, id, len, status);
+            idx = (uint16_t)(idx + num);
+        if (d->log != NULL)
+            dk_sim_log_complete(d, qi, r, id, len, status);
         d->stats.completions++;
         q->last_done = head;
         q->have_done = 1;
-        dk_sim_list_remove(q, head);
         any = 1;
         f = DK_SIM_FAULT_NONE;
     }
     if (any) {
         int notify;
 
+        dk_sim_used_publish(q, used, idx);
         /* ORDERING: full barrier between the used->idx store and reading
          * the driver's suppression fields (virtio 2.7.10). */
         atomic_thread_fence(memory_order_seq_cst);
         if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX))
-            notify = dk_sim_need_event(dk_sim_ld16(avail + 4 + 2u * q->num), q->used_idx, old);
+            notify = dk_sim_need_event(dk_sim_ld16(avail + 4 + 2u * num), idx, old);
         else
             notify = !(dk_sim_ld16(avail) & DK_VRING_AVAIL_F_NO_INTERRUPT);
         if (notify)
