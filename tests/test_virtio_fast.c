@@ -298,8 +298,9 @@ VT_BOTH(virtio_fast, direct_chain_layout)
         memcpy(&v, r->hdr + 12, 4);
         cr_assert_eq(v, 0);
         cr_assert_eq(r->status, 0xff);
-        cr_assert(h->inflight == 1 && h->indirect == 0 && h->ndesc == 3);
-        cr_assert(h->desc[0] == head && h->desc[1] == d1 && h->desc[2] == d2);
+        cr_assert(h->inflight == 1 && h->ndesc == 3 && h->last == d2);
+        cr_assert_eq(blk.q.free_next[head], d1, "the chain stays linked for the free");
+        cr_assert_eq(blk.q.free_next[d1], d2);
         cr_assert_eq(h->cookie, 0xabc0 + k);
         cr_assert_eq(h->writable, k == 0 ? 1025u : 1u);
     }

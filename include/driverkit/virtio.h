@@ -192,14 +192,16 @@ struct dk_vdone {
     uint16_t pad;
 };
 
-/** Private per-head record (caller storage; the device never sees it). */
+/** Private per-head record (caller storage; the device never sees it),
+ *  indexed by the chain's head descriptor. 16 bytes: harvest reads one per
+ *  completion, so four share a cache line. */
 struct dk_virtq_head {
     uint64_t cookie;
     uint32_t writable; /**< bytes of device-writable buffers posted */
-    uint16_t ndesc;    /**< descriptors of the chain (1 when indirect) */
+    uint16_t last;     /**< the chain's last descriptor; free_next links the
+                            head to it (descriptors are taken in list order) */
+    uint8_t ndesc;     /**< descriptors of the chain (1 when indirect) */
     uint8_t inflight;
-    uint8_t indirect;
-    uint16_t desc[DK_VIRTQ_CHAIN_MAX];
 };
 
 /**

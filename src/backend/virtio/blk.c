@@ -283,12 +283,9 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
         h = &heads[d0];
         h->cookie = x->cookie;
         h->writable = type == DK_VBLK_T_OUT ? 1u : len + 1u;
+        h->last = d2;
         h->ndesc = 3;
         h->inflight = 1;
-        h->indirect = 0;
-        h->desc[0] = d0;
-        h->desc[1] = d1;
-        h->desc[2] = d2;
         avail[idx & mask] = d0;
         idx = (uint16_t)(idx + 1u);
     }

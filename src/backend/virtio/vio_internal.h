@@ -213,8 +213,8 @@ static inline int dk_vq_harvest(struct dk_virtq *q, struct dk_vdone *out, unsign
         out[k].head = (uint16_t)id;
         out[k].pad = 0;
         /* dk_vq_free_chain (virtq.c), on the locals. */
-        free_next[h->desc[h->ndesc - 1u]] = free_head;
-        free_head = h->desc[0];
+        free_next[h->last] = free_head;
+        free_head = (uint16_t)id;
         num_free = (uint16_t)(num_free + h->ndesc);
         h->inflight = 0;
     }
@@ -291,12 +291,9 @@ static inline void dk_vq_chain3(struct dk_virtq *q, uint64_t a0, uint32_t l0, ui
     dd->next = 0;
     h->cookie = cookie;
     h->writable = writable;
+    h->last = d2;
     h->ndesc = 3;
     h->inflight = 1;
-    h->indirect = 0;
-    h->desc[0] = d0;
-    h->desc[1] = d1;
-    h->desc[2] = d2;
 }
 
 static inline uint32_t dk_vio_get32(const volatile uint8_t *p)

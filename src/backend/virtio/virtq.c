@@ -7,6 +7,11 @@
  */
 #include "vio_internal.h"
 
+/* A chain's descriptor count fits the record's byte; four records share a
+ * cache line (harvest reads one per completion). */
+_Static_assert(DK_VIRTQ_CHAIN_MAX <= UINT8_MAX, "ndesc is a uint8_t");
+_Static_assert(sizeof(struct dk_virtq_head) == 16, "struct dk_virtq_head grew");
+
 /* Ring layout in the VMO, from a 4 KiB-aligned base (what the legacy layout
  * requires; the modern one only needs 16/2/4-byte alignment and takes the
  * same addresses): descriptors, avail ring, used ring at the next 4 KiB
@@ -143,15 +148,14 @@ int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, u
     unsigned n = n_out + n_in, i;
     struct dk_virtq_head *h;
     struct dk_vdesc *dd;
-    uint16_t first, wflag = 0;
+    uint16_t first, last, wflag = 0;
 
     if (q->use_indirect && n > 1) {
         if (q->num_free == 0)
             return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
         first = dk_vq_take(q);
         h = &q->heads[first];
-        h->indirect = 1;
-        h->desc[0] = first;
+        h->last = first;
         /* Readable entries first, then writable; no INDIRECT flag inside. */
         dd = dk_vq_indirect(q, first);
         for (i = 0; i < n; i++, dd++) {
@@ -174,21 +178,18 @@ int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, u
             return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
         first = dk_vq_take(q);
         h = &q->heads[first];
-        h->indirect = 0;
-        h->desc[0] = first;
         /* Descriptors 0..n-2 link onward; the last ends the chain. */
         dd = dk_vq_desc(q, first);
+        last = first;
         for (i = 0; i + 1u < n; i++) {
-            uint16_t nxt = dk_vq_take(q);
-
+            last = dk_vq_take(q);
             if (i == n_out)
                 wflag = DK_VRING_DESC_F_WRITE;
-            h->desc[i + 1u] = nxt;
             dd->addr = segs[i].addr;
             dd->len = segs[i].len;
             dd->flags = (uint16_t)(DK_VRING_DESC_F_NEXT | wflag);
-            dd->next = nxt;
-            dd = dk_vq_desc(q, nxt);
+            dd->next = last;
+            dd = dk_vq_desc(q, last);
         }
         if (i == n_out)
             wflag = DK_VRING_DESC_F_WRITE;
@@ -196,7 +197,8 @@ int dk_vq_post(struct dk_virtq *q, const struct dk_vseg *segs, unsigned n_out, u
         dd->len = segs[i].len;
         dd->flags = wflag;
         dd->next = 0;
-        h->ndesc = (uint16_t)n;
+        h->last = last;
+        h->ndesc = (uint8_t)n;
     }
     h->cookie = cookie;
     h->writable = writable;
@@ -284,12 +286,14 @@ int dk_virtq_kick(struct dk_virtq *q, int *notified)
 
 /* A chain's descriptors were taken one after the other from the head of
  * the free list, and free_next is written only when a descriptor is freed,
- * so free_next still links desc[0] -> desc[1] -> ... : the whole chain goes
- * back in front of the free list in O(1). */
-static void dk_vq_free_chain(struct dk_virtq *q, struct dk_virtq_head *h)
+ * so free_next still links its head to its last descriptor: the whole chain
+ * goes back in front of the free list in O(1). */
+static void dk_vq_free_chain(struct dk_virtq *q, uint16_t head)
 {
-    q->free_next[h->desc[h->ndesc - 1u]] = q->free_head;
-    q->free_head = h->desc[0];
+    struct dk_virtq_head *h = &q->heads[head];
+
+    q->free_next[h->last] = q->free_head;
+    q->free_head = head;
     q->num_free = (uint16_t)(q->num_free + h->ndesc);
     h->inflight = 0;
     q->inflight--;
@@ -318,7 +322,7 @@ int dk_virtq_reclaim(struct dk_virtq *q, dk_virtq_reclaim_fn fn, void *arg, uint
         c++;
         if (fn != NULL)
             fn(arg, q->heads[i].cookie);
-        dk_vq_free_chain(q, &q->heads[i]);
+        dk_vq_free_chain(q, (uint16_t)i);
     }
     be = q->dev->be;
     if (be->ops->vmo_unmap != NULL)
