@@ -465,7 +465,7 @@ static void op_harvest(struct src *s)
                 break;
             }
             taken[r - reqs] = 1;
-            exp_st[k] = blk_status(len, B.reqs[id].status);
+            exp_st[k] = blk_status(len, B.status[id]);
             hit[k++] = r;
             pos++;
         }
@@ -529,7 +529,7 @@ static void op_complete_good(struct src *s)
         wr32(u + 4 + 8u * (idx & (qsize - 1u)), r->head);
         wr32(u + 4 + 8u * (idx & (qsize - 1u)) + 4,
              (v & 0x80u) ? r->writable : v % (r->writable + 1u));
-        B.reqs[r->head].status = (uint8_t)(v & 3u); /* device-writable status byte */
+        B.status[r->head] = (uint8_t)(v & 3u); /* device-writable status byte */
         wr16(u + 2, (uint16_t)(idx + 1u));
         return;
     }
@@ -591,7 +591,7 @@ static void op_complete(struct src *s)
     if (nlast == 0)
         return;
     d = &last_done[take(s, 1) % nlast];
-    st = B.reqs[d->head].status;
+    st = B.status[d->head];
     exp = blk_status(d->len, st);
     rc = dk_vblk_complete(&B, d);
     CHECK(rc == exp);

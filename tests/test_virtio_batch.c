@@ -66,7 +66,7 @@ struct state {
     struct dk_vblk blk;
     uint8_t storage[VT_STORAGE];
     uint8_t ring[8192];
-    uint8_t reqs[QS * sizeof(struct dk_vblk_req)];
+    uint8_t reqs[QS * (DK_VBLK_HDR_BYTES + 1u)]; /* headers, then status bytes */
 };
 
 static struct state before, after_one;
@@ -77,7 +77,7 @@ static void save(struct state *st)
     st->blk = blk;
     memcpy(st->storage, vt_storage, sizeof vt_storage);
     memcpy(st->ring, blk.q.ring, blk.q.used_off);
-    memcpy(st->reqs, blk.reqs, sizeof st->reqs);
+    memcpy(st->reqs, blk.hdrs, sizeof st->reqs);
 }
 
 static void restore(const struct state *st)
@@ -85,7 +85,7 @@ static void restore(const struct state *st)
     blk = st->blk;
     memcpy(vt_storage, st->storage, sizeof vt_storage);
     memcpy(blk.q.ring, st->ring, blk.q.used_off);
-    memcpy(blk.reqs, st->reqs, sizeof st->reqs);
+    memcpy(blk.hdrs, st->reqs, sizeof st->reqs);
 }
 
 static int same(const struct state *a, const struct state *b)

@@ -317,7 +317,7 @@ VT_BOTH(virtio_blk, status_byte_is_believed_only_when_set)
     blk_up(ver, 0, VT_QSIZE);
     vt_posted(&b);
     d = blk_roundtrip(DK_VBLK_T_IN, 0, &s, 1, 1);
-    st = &blk.reqs[d.head].status;
+    st = &blk.status[d.head];
     cr_assert_eq(*st, 0);
     cr_assert_eq(dk_vblk_complete(&blk, &d), DK_OK);
     *st = 0xff; /* the preset: the device never answered */

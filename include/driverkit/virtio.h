@@ -318,22 +318,22 @@ uint32_t dk_virtq_inflight(const struct dk_virtq *q);
 #define DK_VBLK_F_BLK_SIZE 6
 #define DK_VBLK_F_FLUSH 9
 
-/**
- * Per-request header and status, in DMA memory the shim owns. The device
- * can write all of it, so no driver bookkeeping lives here.
- */
-struct dk_vblk_req {
-    uint8_t hdr[16];
-    uint8_t status;
-    uint8_t pad[15];
-};
+/** Bytes of a request header (virtio 5.2.6: type, reserved, sector). */
+#define DK_VBLK_HDR_BYTES 16u
 
-/** A virtio-blk device: transport, request queue, limits read from config. */
+/**
+ * A virtio-blk device: transport, request queue, limits read from config.
+ * Each queue entry has a request header and a status byte in one DMA area
+ * the shim owns: all the headers, then all the status bytes, so the
+ * statuses harvest reads share cache lines. The device can write all of
+ * it, so no driver bookkeeping lives there.
+ */
 struct dk_vblk {
     struct dk_virtio_dev dev;
     struct dk_virtq q;
-    struct dk_vblk_req *reqs; /**< mapped: one per queue entry */
-    uint64_t reqs_dma;
+    uint8_t *hdrs;            /**< mapped: DK_VBLK_HDR_BYTES per queue entry */
+    uint8_t *status;          /**< mapped, after the headers: one byte per entry */
+    uint64_t reqs_dma;        /**< the area's DMA address (headers first) */
     uint64_t reqs_vmo;
     uint64_t capacity;        /**< sectors */
     uint32_t seg_max;         /**< 0: no limit offered */
@@ -425,7 +425,7 @@ int dk_vblk_harvest(struct dk_vblk *b, struct dk_vdone *out, unsigned max, unsig
 /**
  * @brief The outcome of a harvested request: its status byte. A status the
  *        device left at its preset 0xff, or any value but OK/IOERR/UNSUPP,
- *        counts as an I/O error. The status lives in the request record of
+ *        counts as an I/O error. The status is the status byte of
  *        the completion's head, which the next dk_vblk_submit() may reuse:
  *        ask before submitting again, or use dk_vblk_harvest().
  * @param done a completion dk_virtq_harvest() returned for this device

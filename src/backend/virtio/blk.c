@@ -16,6 +16,19 @@ size_t dk_vblk_storage_size(uint16_t size)
     return dk_virtq_storage_size(size);
 }
 
+/* The request area of a queue of @qsize entries: the headers, then the
+ * status bytes. */
+static uint64_t dk_vblk_area_bytes(uint16_t qsize)
+{
+    return (uint64_t)qsize * (DK_VBLK_HDR_BYTES + 1u);
+}
+
+/* The DMA address of entry @slot's status byte. */
+static inline uint64_t dk_vblk_status_dma(const struct dk_vblk *b, uint16_t slot)
+{
+    return b->reqs_dma + (uint64_t)b->q.size * DK_VBLK_HDR_BYTES + slot;
+}
+
 int dk_vblk_init(struct dk_vblk *b, const struct dk_backend *be, uint64_t cap, uint16_t qsize,
                  void *storage, size_t storage_size, enum dk_reason *why)
 {
@@ -50,32 +63,32 @@ int dk_vblk_init(struct dk_vblk *b, const struct dk_backend *be, uint64_t cap, u
         (rc = dk_virtio_config_read(&b->dev, 12, 4, &v, why)) == DK_OK)
         b->seg_max = v;
     if (rc == DK_OK)
-        rc = dk_vio_dma_area(be, (uint64_t)qsize * sizeof(struct dk_vblk_req), &b->reqs_vmo,
-                             &b->reqs_dma, &va, why);
+        rc = dk_vio_dma_area(be, dk_vblk_area_bytes(qsize), &b->reqs_vmo, &b->reqs_dma, &va, why);
     if (rc != DK_OK) {
         (void)dk_virtio_fail(&b->dev);
         return rc;
     }
-    b->reqs = (struct dk_vblk_req *)va;
+    b->hdrs = (uint8_t *)va;
+    b->status = b->hdrs + (size_t)qsize * DK_VBLK_HDR_BYTES;
     b->read_only = (uint32_t)dk_vio_has(&b->dev, DK_VBLK_F_RO);
     rc = dk_vio_finish(&b->dev, &b->q, qsize, storage, storage_size, why);
     if (rc != DK_OK) {
-        dk_vio_dma_free(be, b->reqs_vmo, va, (uint64_t)qsize * sizeof(struct dk_vblk_req));
+        dk_vio_dma_free(be, b->reqs_vmo, va, dk_vblk_area_bytes(qsize));
         return rc;
     }
     b->magic = DK_VIRTIO_DEV_MAGIC;
     return dk_reject(why, DK_R_NONE, DK_OK);
 }
 
-/* The request record of @slot: type, reserved 0, sector (virtio 5.2.6),
+/* The request header of @slot: type, reserved 0, sector (virtio 5.2.6),
  * and the status preset the device must overwrite. */
 static void dk_vblk_prepare(struct dk_vblk *b, uint16_t slot, unsigned type, uint64_t sector)
 {
-    struct dk_vblk_req *r = &b->reqs[slot];
+    uint8_t *h = b->hdrs + (size_t)slot * DK_VBLK_HDR_BYTES;
 
-    dk_vio_put64(r->hdr, type);
-    dk_vio_put64(r->hdr + 8, sector);
-    r->status = DK_VBLK_S_UNSET;
+    dk_vio_put64(h, type);
+    dk_vio_put64(h + 8, sector);
+    b->status[slot] = DK_VBLK_S_UNSET;
 }
 
 /* dk_vblk_submit() of one IN or OUT data segment on a queue without
@@ -110,10 +123,11 @@ static inline int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t 
     /* The request record is indexed by the head the queue hands out next. */
     slot = b->q.free_head;
     dk_vblk_prepare(b, slot, type, sector);
-    hdr_dma = b->reqs_dma + (uint64_t)slot * sizeof(struct dk_vblk_req);
+    hdr_dma = b->reqs_dma + (uint64_t)slot * DK_VBLK_HDR_BYTES;
     /* OUT: header and data readable, status writable; IN: data writable too. */
-    dk_vq_chain3(&b->q, hdr_dma, 16u, addr, len, type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE,
-                 hdr_dma + 16u, 1u, type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
+    dk_vq_chain3(&b->q, hdr_dma, DK_VBLK_HDR_BYTES, addr, len,
+                 type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE, dk_vblk_status_dma(b, slot), 1u,
+                 type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
     if (publish)
         dk_vq_publish(&b->q);
     return dk_reject(why, DK_R_NONE, DK_OK);
@@ -174,12 +188,12 @@ DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, 
         return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
     if (b->q.num_free == 0)
         return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
-    hdr_dma = b->reqs_dma + (uint64_t)b->q.free_head * sizeof(struct dk_vblk_req);
+    hdr_dma = b->reqs_dma + (uint64_t)b->q.free_head * DK_VBLK_HDR_BYTES;
     dk_vblk_prepare(b, b->q.free_head, type, sector);
     segs[0].addr = hdr_dma;
-    segs[0].len = 16u;
+    segs[0].len = DK_VBLK_HDR_BYTES;
     segs[0].pad = 0;
-    segs[1 + nseg].addr = hdr_dma + 16u;
+    segs[1 + nseg].addr = dk_vblk_status_dma(b, b->q.free_head);
     segs[1 + nseg].len = 1;
     segs[1 + nseg].pad = 0;
     if (type == DK_VBLK_T_OUT) {
@@ -234,9 +248,9 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
     uint16_t *const free_next = q->free_next;
     uint8_t *const ring = q->ring;
     struct dk_virtq_head *const heads = q->heads;
-    struct dk_vblk_req *const reqs = b->reqs;
+    uint8_t *const hdrs = b->hdrs, *const status = b->status;
     volatile uint16_t *const avail = dk_vq_avail_ring(q);
-    const uint64_t reqs_dma = b->reqs_dma;
+    const uint64_t reqs_dma = b->reqs_dma, status_dma = reqs_dma + (uint64_t)q->size * DK_VBLK_HDR_BYTES;
     const uint16_t mask = (uint16_t)(q->size - 1u);
     uint16_t free_head = q->free_head, num_free = q->num_free, idx = q->avail_idx;
     unsigned k;
@@ -250,7 +264,7 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
         uint16_t d0, d1, d2, f1;
         struct dk_vdesc *dd;
         struct dk_virtq_head *h;
-        struct dk_vblk_req *r;
+        uint8_t *hdr;
         uint64_t hdr_dma;
 
         /* dk_vblk_submit_one's checks, in one expression (a refusal goes
@@ -267,19 +281,19 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
         d2 = free_next[d1];
         free_head = free_next[d2];
         num_free = (uint16_t)(num_free - 3u);
-        r = &reqs[d0];
-        dk_vio_put64(r->hdr, type);
-        dk_vio_put64(r->hdr + 8, sector);
-        r->status = DK_VBLK_S_UNSET;
-        hdr_dma = reqs_dma + (uint64_t)d0 * sizeof(struct dk_vblk_req);
+        hdr = hdrs + (size_t)d0 * DK_VBLK_HDR_BYTES;
+        dk_vio_put64(hdr, type);
+        dk_vio_put64(hdr + 8, sector);
+        status[d0] = DK_VBLK_S_UNSET;
+        hdr_dma = reqs_dma + (uint64_t)d0 * DK_VBLK_HDR_BYTES;
         dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d0);
-        *dd = (struct dk_vdesc){hdr_dma, 16u, DK_VRING_DESC_F_NEXT, d1};
+        *dd = (struct dk_vdesc){hdr_dma, DK_VBLK_HDR_BYTES, DK_VRING_DESC_F_NEXT, d1};
         /* IN: the device writes the data; OUT: it reads it. */
         f1 = type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE;
         dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d1);
         *dd = (struct dk_vdesc){addr, len, (uint16_t)(DK_VRING_DESC_F_NEXT | f1), d2};
         dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d2);
-        *dd = (struct dk_vdesc){hdr_dma + 16u, 1u, DK_VRING_DESC_F_WRITE, 0};
+        *dd = (struct dk_vdesc){status_dma + d0, 1u, DK_VRING_DESC_F_WRITE, 0};
         h = &heads[d0];
         h->cookie = x->cookie;
         h->writable = type == DK_VBLK_T_OUT ? 1u : len + 1u;
@@ -327,12 +341,12 @@ int dk_vblk_stage_n(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n, 
 }
 
 /* The status of a harvested request whose head and used length harvest
- * checked, from the request records @reqs. SECURITY: one read of the
+ * checked, from the status bytes @status. SECURITY: one read of the
  * device-written byte; an unchanged preset or a zero used length means the
  * device did not answer. A dk_vq_outcome_fn (no result). */
-static int dk_vblk_status(const void *reqs, uint16_t head, uint32_t len, uint32_t *result)
+static int dk_vblk_status(const void *status, uint16_t head, uint32_t len, uint32_t *result)
 {
-    uint8_t st = *(const volatile uint8_t *)&((const struct dk_vblk_req *)reqs)[head].status;
+    uint8_t st = ((const volatile uint8_t *)status)[head];
 
     (void)result;
     if (len == 0 || st == DK_VBLK_S_UNSET)
@@ -350,15 +364,14 @@ int dk_vblk_complete(struct dk_vblk *b, const struct dk_vdone *done)
      * nothing the device wrote decides which record this is. */
     if (b == NULL || done == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || done->head >= b->q.size)
         return DK_E_INVAL;
-    return dk_vblk_status(b->reqs, done->head, done->len, NULL);
+    return dk_vblk_status(b->status, done->head, done->len, NULL);
 }
 
 int dk_vblk_fini(struct dk_vblk *b)
 {
     if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC)
         return DK_OK;
-    dk_vio_dma_free(b->dev.be, b->reqs_vmo, b->reqs,
-                    (uint64_t)b->q.size * sizeof(struct dk_vblk_req));
+    dk_vio_dma_free(b->dev.be, b->reqs_vmo, b->hdrs, dk_vblk_area_bytes(b->q.size));
     b->magic = 0;
     return DK_OK;
 }
@@ -371,5 +384,5 @@ int dk_vblk_harvest(struct dk_vblk *b, struct dk_vdone *out, unsigned max, unsig
     /* Each completion's status is read as soon as harvest validated it
      * (the completions before an invalid element included), before any
      * submit can reuse its request record. */
-    return dk_vq_harvest(&b->q, out, max, n, why, dk_vblk_status, b->reqs);
+    return dk_vq_harvest(&b->q, out, max, n, why, dk_vblk_status, b->status);
 }
