@@ -277,7 +277,16 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
 
     if (s == NULL || s->magic != DK_SVC_MAGIC)
         return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    cmds = s->cmd_scratch;
+    /* The record is written only once the queue issued the ticket, and the
+     * ticket issued is the queue's head: hand over that slot's record
+     * directly (a refusal writes nothing into its submission). While the
+     * window has room, that record is a retired ticket's, free, and the
+     * commands decode straight into it; with the window full it is the
+     * tail's, live, and they decode into scratch (the submit then refuses). */
+    r = dk_svc_req_of(s, s->queue.head);
+    cmds = s->queue.head - s->queue.tail <= s->queue.mask && r->state == DK_SVC_FREE
+               ? r->cmds
+               : s->cmd_scratch;
     /* SECURITY: the client is who the transport says sent the bytes. */
     rc = dk_ledger_client_find(s->cfg.ledger, sender_id, &client);
     if (rc != DK_OK)
@@ -288,10 +297,6 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
         rc = dk_wire_parse(&s->frame, bytes, len, why);
     if (rc == DK_OK)
         rc = dk_svc_decode(s, &s->frame, cmds, &ncmds, why);
-    /* The record is written only once the queue issued the ticket, and the
-     * ticket issued is the queue's head: hand over that slot's record
-     * directly (a refusal writes nothing into it). */
-    r = dk_svc_req_of(s, s->queue.head);
     if (rc == DK_OK)
         rc = dk_submit_parsed(&s->ctx, client, &s->frame, 0, &r->sub, s->slice_scratch, why);
     if (rc != DK_OK) {
@@ -299,9 +304,10 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
         dk_svc_trace(s, DK_TRACE_REJECT, 0, sender_id, (uint64_t)rc);
         return rc;
     }
-    /* BOUND: only the decoded commands are copied, not the whole record. */
     dk_svc_resolve(cmds, ncmds, s->slice_scratch);
-    memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
+    /* BOUND: only the decoded commands are copied, not the whole record. */
+    if (cmds != r->cmds)
+        memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
     r->ncmds = ncmds;
     r->posted = 0;
     r->pending = 0;

@@ -9,6 +9,8 @@
 #include "../core/internal.h" /* dk_ld_le32 */
 #include "svc_internal.h"
 
+#define DK_SVC_NOINLINE __attribute__((noinline))
+
 /* Check buffer ref @ref of the frame for a device @access (READ: the device
  * reads it, WRITE: it writes it) and note it in @at. Only the frame's own
  * declarations are read here: dk_submit_frame_slices() checks the ref
@@ -103,35 +105,102 @@ static int dk_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f,
     return rc;
 }
 
+/* Command @i of @f into @c, every check in its order: the general decode.
+ * *@nop is set for a NOP (nothing written). */
+static int dk_svc_decode_one(const struct dk_svc *s, const struct dk_frame *f, uint32_t i,
+                             struct dk_svc_cmd *c, int *nop, enum dk_reason *why)
+{
+    uint16_t op = f->cmds[i].opcode;
+    /* The frame is our own parse: its payload offsets were checked. */
+    const uint8_t *p = f->raw + f->cmds[i].off;
+
+    *nop = op == DK_OP_NOP;
+    if (*nop)
+        return DK_OK;
+    *c = (struct dk_svc_cmd){.op = op, .src_ref = DK_SVC_NO_REF, .dst_ref = DK_SVC_NO_REF};
+    if (s->cfg.kind == DK_SVC_BLK && DK_OPC_CLASS(op) == DK_OPC_BLOCK)
+        return dk_svc_decode_blk(s, f, op, p, f->cmds[i].len, c, why);
+    if (s->cfg.kind == DK_SVC_ACCEL && DK_OPC_CLASS(op) == DK_OPC_XFER)
+        return dk_svc_decode_accel(s, f, op, p, f->cmds[i].len, c, why);
+    return dk_reject(why, DK_R_SVC_OPCODE, DK_E_UNSUPPORTED);
+}
+
+/* From command @i on, the blk READs and WRITEs that pass every check,
+ * decoded into @c with the device's limits in locals, up to the first
+ * command that is anything else (another opcode, a payload of another
+ * shape, a check that fails): the general decode judges that one and, if
+ * it refuses, names the first failing check. Kept out of line, so the
+ * loop's values stay in registers. Returns the index it stopped at. */
+static DK_SVC_NOINLINE uint32_t dk_svc_blk_rw(const struct dk_frame *f, uint32_t i, uint32_t nc,
+                                              uint64_t cap, uint32_t size_max,
+                                              struct dk_svc_cmd *c)
+{
+    /* size_max 0: no limit but the u32 length. */
+    uint32_t lim = size_max != 0 ? size_max : UINT32_MAX, nb = f->n_bufs;
+
+    for (; i < nc; i++, c++) {
+        const struct dk_wire_cmd *w = &f->cmds[i];
+        const uint8_t *p = f->raw + w->off;
+        const struct dk_wire_buf *b;
+        uint32_t ref, len, op = w->opcode;
+        uint64_t sector;
+        /* A READ has the device write the buffer, a WRITE read it. */
+        unsigned need = op == DK_SVC_OP_BLK_READ ? DK_BUF_WRITE : DK_BUF_READ;
+
+        if ((op != DK_SVC_OP_BLK_READ && op != DK_SVC_OP_BLK_WRITE) || w->len != 16 ||
+            dk_ld_le32(p + 12) != 0)
+            break;
+        ref = dk_ld_le32(p + 8);
+        if (ref >= nb)
+            break;
+        b = &f->bufs[ref];
+        if ((b->access & need) != need || b->length > lim || b->length % DK_VBLK_SECTOR != 0)
+            break;
+        len = (uint32_t)b->length;
+        sector = (uint64_t)dk_ld_le32(p) | (uint64_t)dk_ld_le32(p + 4) << 32;
+        /* BOUND: never past the device's capacity, computed without overflow. */
+        if (sector > cap || len / DK_VBLK_SECTOR > cap - sector)
+            break;
+        if (need == DK_BUF_WRITE)
+            *c = (struct dk_svc_cmd){.sector = sector, .dst_len = len, .op = (uint16_t)op,
+                                     .src_ref = DK_SVC_NO_REF, .dst_ref = (uint8_t)ref};
+        else
+            *c = (struct dk_svc_cmd){.sector = sector, .src_len = len, .op = (uint16_t)op,
+                                     .src_ref = (uint8_t)ref, .dst_ref = DK_SVC_NO_REF};
+    }
+    return i;
+}
+
 /* Decode every command into @out before anything is submitted: all checks
  * first, so a refusal changes nothing. Buffer refs stay indices until the
- * submit's slices turn them into DMA addresses (dk_svc_resolve). */
+ * submit's slices turn them into DMA addresses (dk_svc_resolve). A blk
+ * device's READs and WRITEs take the fast path; everything else, and
+ * every command that fails a check, the general one. */
 int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_svc_cmd *out,
                   uint16_t *n, enum dk_reason *why)
 {
-    uint32_t i;
-    int rc;
+    int blk = s->cfg.kind == DK_SVC_BLK, nop, rc;
+    uint64_t cap = blk ? s->dev.blk.capacity : 0;
+    uint32_t i, size_max = blk ? s->dev.blk.size_max : 0, nc = f->n_cmds;
+    struct dk_svc_cmd *c = out;
 
-    *n = 0;
-    for (i = 0; i < f->n_cmds; i++) {
-        uint16_t op = f->cmds[i].opcode;
-        /* The frame is our own parse: its payload offsets were checked. */
-        const uint8_t *p = f->raw + f->cmds[i].off;
-        struct dk_svc_cmd *c = &out[*n];
+    for (i = 0; i < nc; i++) {
+        if (blk) {
+            uint32_t j = dk_svc_blk_rw(f, i, nc, cap, size_max, c);
 
-        if (op == DK_OP_NOP)
-            continue;
-        *c = (struct dk_svc_cmd){.op = op, .src_ref = DK_SVC_NO_REF, .dst_ref = DK_SVC_NO_REF};
-        if (s->cfg.kind == DK_SVC_BLK && DK_OPC_CLASS(op) == DK_OPC_BLOCK)
-            rc = dk_svc_decode_blk(s, f, op, p, f->cmds[i].len, c, why);
-        else if (s->cfg.kind == DK_SVC_ACCEL && DK_OPC_CLASS(op) == DK_OPC_XFER)
-            rc = dk_svc_decode_accel(s, f, op, p, f->cmds[i].len, c, why);
-        else
-            rc = dk_reject(why, DK_R_SVC_OPCODE, DK_E_UNSUPPORTED);
-        if (rc != DK_OK)
+            c += j - i;
+            i = j;
+            if (i == nc)
+                break;
+        }
+        rc = dk_svc_decode_one(s, f, i, c, &nop, why);
+        if (rc != DK_OK) {
+            *n = (uint16_t)(c - out);
             return rc;
-        (*n)++;
+        }
+        c += !nop;
     }
+    *n = (uint16_t)(c - out);
     return DK_OK;
 }
 

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The device service's submit fast paths against the code they replaced
+ * (svc_old.h keeps svc_decode.c as it was):
+ *
+ *   - dk_svc_decode's blk READ / WRITE loop, on seeded frames of every
+ *     command the decode knows and of hostile ones (payload shapes, refs
+ *     out of range, access bits, lengths, sectors at and past capacity,
+ *     several faults in one frame so the first failing command counts),
+ *     for blk devices of several limits and for the accelerator: same
+ *     status, reason, count and every byte written;
+ *   - dk_svc_submit decoding straight into the ticket's record: what an
+ *     accepted frame leaves in the record is the old decode resolved with
+ *     the submit's slices, and a refused frame gets the old code's answer
+ *     (the decode's refusal, or else the submit's) and, with the ticket
+ *     window full, leaves the live record at the head untouched.
+ */
+#include "service_fixture.h"
+
+#include "svc_old.h"
+
+static uint64_t rng = 0xfa57dec0de5eed01ull;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 0x2545f4914f6cdd1dull;
+}
+
+static uint32_t pick(uint32_t n)
+{
+    return (uint32_t)(rnd() % n);
+}
+
+static unsigned seen[1024];
+
+static void saw(enum dk_reason r)
+{
+    seen[(unsigned)r < DK_ARRAY_LEN(seen) ? (unsigned)r : 0]++;
+}
+
+static void saw_all(const enum dk_reason *list, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_expect_gt(seen[list[i]], 0, "%s: no input was answered %s", what,
+                     dk_reason_str(list[i]));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    sv_put32(p, (uint32_t)v);
+    sv_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* A buffer length: mostly whole sectors, else one way to be wrong. */
+static uint64_t buf_len(uint32_t size_max)
+{
+    static const uint64_t odd[] = {0,     1,           20,          511,         513,
+                                   1000,  65536 + 512, 1ull << 32,  (1ull << 32) + 512,
+                                   (1ull << 32) - 512, UINT64_MAX - 511};
+
+    switch (pick(8)) {
+    case 0:
+        return odd[pick(DK_ARRAY_LEN(odd))];
+    case 1:
+        return size_max != 0 ? size_max + 512u * pick(2) : 4096;
+    default:
+        return 512u * (1u + pick(16));
+    }
+}
+
+/* A frame of commands for a device of @cap sectors: mostly good READs and
+ * WRITEs, with @bad in 8 of each command or buffer a fault of some kind. */
+static void decode_frame(struct dk_frame *f, uint64_t cap, uint32_t size_max, unsigned bad)
+{
+    static const uint16_t ops[] = {DK_SVC_OP_BLK_READ, DK_SVC_OP_BLK_WRITE, DK_SVC_OP_BLK_GET_ID,
+                                   DK_OP_NOP,          DK_SVC_OP_COPY,      DK_SVC_OP_FILL,
+                                   DK_SVC_OP_CSUM,     0x3003,              0x2004,
+                                   0x4001,             0xf000};
+    uint32_t nb = pick(6) == 0 ? DK_WIRE_BUFS_MAX - pick(4) : 1u + pick(8);
+    uint32_t nc = pick(6) == 0 ? DK_WIRE_CMDS_MAX - pick(4) : pick(10);
+    uint32_t i;
+
+    cr_assert_eq(dk_frame_init(f, DK_QOS_NORMAL, 0), DK_OK);
+    for (i = 0; i < nb; i++) {
+        uint64_t len = pick(8) < bad ? buf_len(size_max) : 512u * (1u + pick(8));
+        uint32_t access = pick(8) < bad ? pick(4) : DK_BUF_READ | DK_BUF_WRITE;
+
+        cr_assert_eq(dk_frame_add_buf(f, 1, access, 512u * pick(8), len), DK_OK);
+    }
+    for (i = 0; i < nc; i++) {
+        uint8_t p[24] = {0};
+        uint16_t op = pick(2) ? DK_SVC_OP_BLK_READ : DK_SVC_OP_BLK_WRITE;
+        uint32_t plen = 16, ref = pick(nb);
+        uint64_t sector = cap > 64 ? pick(64) : 0;
+
+        if (pick(8) < bad) {
+            switch (pick(8)) {
+            case 0:
+                op = ops[pick(DK_ARRAY_LEN(ops))];
+                plen = op == DK_SVC_OP_BLK_READ || op == DK_SVC_OP_BLK_WRITE ? 16 : 8;
+                break;
+            case 1:
+                plen = (uint32_t[]){0, 8, 12, 20, 24}[pick(5)];
+                break;
+            case 2:
+                ref = pick(3) ? nb + pick(3) : UINT32_MAX;
+                break;
+            case 3:
+                sv_put32(p + 12, 1u << pick(32)); /* reserved word */
+                break;
+            case 4:
+                sector = (uint64_t[]){cap, cap - 1, cap + 1, cap - 8, UINT64_MAX, 1ull << 63}[pick(6)];
+                break;
+            default:
+                op = ops[pick(DK_ARRAY_LEN(ops))];
+                break;
+            }
+        }
+        if (op == DK_SVC_OP_BLK_READ || op == DK_SVC_OP_BLK_WRITE) {
+            put64(p, sector);
+            if (pick(64) != 0)
+                sv_put32(p + 8, ref);
+        } else {
+            sv_put32(p, ref);
+            sv_put32(p + 4, pick(2) ? 0 : (uint32_t)rnd());
+        }
+        cr_assert_eq(dk_frame_add_cmd(f, op, p, plen), DK_OK);
+    }
+}
+
+/* A service of the kind and limits the decode reads, nothing else set up. */
+static struct dk_svc DS;
+static struct dk_svc_cmd out_old[DK_WIRE_CMDS_MAX], out_new[DK_WIRE_CMDS_MAX];
+
+static void decode_both(const struct dk_frame *f, unsigned iter)
+{
+    enum dk_reason w_old = DK_R_OVER_CAP, w_new = DK_R_OVER_CAP;
+    uint16_t n_old = 0xeeee, n_new = 0xeeee;
+    int rc_old, rc_new;
+
+    memset(out_old, 0xcc, sizeof(out_old));
+    memset(out_new, 0xcc, sizeof(out_new));
+    rc_old = old_svc_decode(&DS, f, out_old, &n_old, &w_old);
+    rc_new = dk_svc_decode(&DS, f, out_new, &n_new, &w_new);
+    cr_assert_eq(rc_new, rc_old, "decode %u: status %d, old code %d", iter, rc_new, rc_old);
+    cr_assert_eq(w_new, w_old, "decode %u: reason %s, old code %s", iter, dk_reason_str(w_new),
+                 dk_reason_str(w_old));
+    cr_assert_eq(n_new, n_old, "decode %u: %u commands, old code %u", iter, n_new, n_old);
+    cr_assert_eq(memcmp(out_new, out_old, sizeof(out_old)), 0, "decode %u: output differs", iter);
+    saw(rc_new == DK_OK ? DK_R_NONE : w_new);
+}
+
+Test(service_fast, decode_matches_the_old_code)
+{
+    static const uint64_t caps[] = {0, 8, 256, 1ull << 40, UINT64_MAX};
+    static const uint32_t size_maxes[] = {0, 512, 4096, 65536};
+    static const enum dk_reason want[] = {
+        DK_R_NONE,         DK_R_SVC_BUF_REF, DK_R_SVC_ACCESS,       DK_R_SVC_LENGTH,
+        DK_R_SVC_PAYLOAD,  DK_R_SVC_OPCODE,  DK_R_VIRTIO_BLK_RANGE,
+    };
+    unsigned iter;
+
+    for (iter = 0; iter < 20000; iter++) {
+        memset(&DS, 0, sizeof(DS));
+        DS.cfg.kind = pick(8) == 0 ? DK_SVC_ACCEL : DK_SVC_BLK;
+        DS.dev.blk.capacity = caps[pick(DK_ARRAY_LEN(caps))];
+        DS.dev.blk.size_max = size_maxes[pick(DK_ARRAY_LEN(size_maxes))];
+        if (DS.cfg.kind == DK_SVC_ACCEL)
+            DS.dev.accel.max_len = pick(2) ? 4096 : 1u << 20;
+        decode_frame(&F, DS.cfg.kind == DK_SVC_BLK ? DS.dev.blk.capacity : 0,
+                     DS.dev.blk.size_max, iter % 4);
+        decode_both(&F, iter);
+    }
+    saw_all(want, DK_ARRAY_LEN(want), "decode");
+}
+
+/* ---- the service: decode into the record ----------------------------------- */
+
+#define CL 11u
+
+static uint16_t cl_slot;
+static uint32_t bufs[3], fence;
+
+static void svc_setup(void)
+{
+    struct sv_opts o = {.qcap = 8};
+    uint8_t *va;
+
+    sv_setup(&o);
+    cl_slot = sv_client(CL, 64);
+    bufs[0] = sv_buf(cl_slot, 64u * 1024u, &va);
+    bufs[1] = sv_buf(cl_slot, 4096, &va);
+    cr_assert_eq(dk_buf_create(&BT, cl_slot, 8192, DK_BUF_READ, &bufs[2], NULL), DK_OK);
+    fence = sv_fence(cl_slot);
+}
+
+/* A blk frame over the client's buffers: READs and WRITEs of one buffer
+ * in a run, now and then a GET_ID, a NOP, a bad ref or a slice past the
+ * buffer's end, a buffer the device may not write. */
+static void svc_frame(unsigned bad, uint64_t wait_value)
+{
+    uint32_t n = pick(4) == 0 ? 24u + pick(9) : 1u + pick(6), i;
+
+    sv_frame();
+    for (i = 0; i < n; i++) {
+        uint32_t b = pick(8) < bad ? pick(3) : 0;
+        uint64_t off = 512u * pick(120), len = 512u * (1u + pick(8));
+        unsigned access = pick(8) < bad ? 1u + pick(3) : DK_BUF_READ | DK_BUF_WRITE;
+
+        if (pick(16) < bad)
+            off = 64u * 1024u - 512u * pick(2);
+        cr_assert_eq(dk_frame_add_buf(&F, bufs[b], access, off, len), DK_OK);
+    }
+    for (i = 0; i < n; i++) {
+        uint16_t op = pick(2) ? DK_SVC_OP_BLK_READ : DK_SVC_OP_BLK_WRITE;
+        uint32_t ref = i;
+
+        if (pick(16) < bad)
+            op = (uint16_t[]){DK_SVC_OP_BLK_GET_ID, DK_OP_NOP, DK_SVC_OP_COPY}[pick(3)];
+        if (pick(16) < bad)
+            ref = n + pick(2);
+        if (op == DK_OP_NOP)
+            cr_assert_eq(dk_frame_add_cmd(&F, op, NULL, 0), DK_OK);
+        else
+            sv_cmd_blk(op, pick(200) + (pick(16) < bad ? 60u : 0u), ref);
+    }
+    if (wait_value != 0)
+        cr_assert_eq(dk_frame_add_wait(&F, fence, wait_value), DK_OK);
+}
+
+/* What the old code makes of S.frame: its decode, and for an accepted
+ * frame the commands resolved with the slices the submit left. */
+static void expect_old(int rc, enum dk_reason why, uint64_t ticket, unsigned iter)
+{
+    static struct dk_svc_cmd want[DK_WIRE_CMDS_MAX];
+    enum dk_reason w_old = DK_R_NONE;
+    uint16_t n_old = 0;
+    int rc_old = old_svc_decode(&S, &S.frame, want, &n_old, &w_old);
+
+    if (rc_old != DK_OK) {
+        cr_assert_eq(rc, rc_old, "submit %u: status %d, the old decode refused %d", iter, rc,
+                     rc_old);
+        cr_assert_eq(why, w_old, "submit %u: reason %s, the old decode's %s", iter,
+                     dk_reason_str(why), dk_reason_str(w_old));
+        saw(why);
+        return;
+    }
+    if (rc != DK_OK) {
+        /* The decode passes, so the refusal is the submit's: it refuses
+         * again from the same state, with the same answer. */
+        static struct dk_slice sl[DK_WIRE_BUFS_MAX];
+        struct dk_submission rec;
+        enum dk_reason w_sub = DK_R_NONE;
+
+        cr_assert_eq(dk_submit_parsed(&S.ctx, cl_slot, &S.frame, 0, &rec, sl, &w_sub), rc,
+                     "submit %u: refused %d, the submit alone does not", iter, rc);
+        cr_assert_eq(why, w_sub, "submit %u: reason %s, the submit's %s", iter,
+                     dk_reason_str(why), dk_reason_str(w_sub));
+        saw(why);
+        return;
+    }
+    old_svc_resolve(want, n_old, S.slice_scratch);
+    cr_assert_eq(sv_req(ticket)->ncmds, n_old, "submit %u: %u commands, old code %u", iter,
+                 sv_req(ticket)->ncmds, n_old);
+    cr_assert_eq(memcmp(sv_req(ticket)->cmds, want, sizeof(want[0]) * n_old), 0,
+                 "submit %u: the record's commands differ from the old code's", iter);
+    saw(why);
+}
+
+/* Signal the fence up to @waiting and run everything in flight out. */
+static void release_waits(uint64_t *signalled, uint64_t waiting)
+{
+    if (waiting > *signalled) {
+        cr_assert_eq(dk_fence_signal(&FT, cl_slot, fence, waiting, NULL), DK_OK);
+        *signalled = waiting;
+    }
+    cr_assert(sv_drain(100u * SV_DEADLINE));
+}
+
+Test(service_fast, submit_decodes_into_the_record_as_the_old_code, .init = svc_setup)
+{
+    static const enum dk_reason want[] = {
+        DK_R_NONE,       DK_R_SVC_BUF_REF, DK_R_SVC_ACCESS, DK_R_SVC_OPCODE,
+        DK_R_SVC_LENGTH, DK_R_VIRTIO_BLK_RANGE, DK_R_SLICE_OOB, DK_R_RING_FULL,
+    };
+    static struct dk_svc_req live;
+    uint64_t signalled = 0, waiting = 0;
+    unsigned iter;
+
+    for (iter = 0; iter < 2000 && S.queue.head < SV_TICKETS - 8u; iter++) {
+        uint64_t head = S.queue.head, t = 0;
+        int full = S.queue.head - S.queue.tail > S.queue.mask;
+        enum dk_reason why = DK_R_OVER_CAP;
+        int rc;
+
+        /* Some frames wait on a fence value not yet signalled: they hold
+         * their tickets, and now and then the window fills up. */
+        svc_frame(iter % 4, pick(3) == 0 ? ++waiting : 0);
+        memcpy(&live, sv_req(head), sizeof(live));
+        rc = sv_send(CL, &t, &why);
+        expect_old(rc, why, t, iter);
+        if (rc != DK_OK) {
+            cr_assert_eq(S.queue.head, head);
+            if (full)
+                cr_assert_eq(memcmp(&live, sv_req(head), sizeof(live)), 0,
+                             "submit %u: a refusal wrote into the live record", iter);
+        }
+        if (pick(12) == 0 || full)
+            release_waits(&signalled, waiting);
+    }
+    release_waits(&signalled, waiting);
+    saw_all(want, DK_ARRAY_LEN(want), "submit");
+    sv_check_exactly_once();
+    sv_check_released();
+}
