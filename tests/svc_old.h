@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * src/service/svc_decode.c as of 61871e8, verbatim but for the names
- * (dk_* -> old_*), `static`, the includes and this comment: the decode
- * the service's fast paths replaced, kept for test_service_fast.c to
+ * src/service/svc_decode.c as of 61871e8, and the parts of service.c
+ * named below, verbatim but for the names (dk_* -> old_*, DK_SVC_CMD_BITS
+ * -> OLD_SVC_CMD_BITS), `static`, the includes and these comments: the
+ * code the service's fast paths replaced, kept for test_service_fast.c to
  * compare the library with.
  */
 #ifndef DK_TEST_SVC_OLD_H
@@ -151,6 +152,93 @@ static void old_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_sl
             c->src = sl[c->src_ref].dma_addr;
         if (c->dst_ref != DK_SVC_NO_REF)
             c->dst = sl[c->dst_ref].dma_addr;
+    }
+}
+
+/* src/service/service.c as of 61871e8: the per-completion handler and
+ * what it calls of the file, and the loop of dk_svc_post_blk that built the
+ * virtio-blk requests (here a function of its own: the loop's text, with
+ * @io and @first its locals). */
+#define OLD_SVC_CMD_BITS 6u /* device request cookie: ticket << 6 | command index */
+
+static struct dk_svc_req *old_svc_req_of(struct dk_svc *s, uint64_t ticket)
+{
+    return &s->reqs[ticket & s->queue.mask];
+}
+
+static void old_svc_trace(struct dk_svc *s, unsigned kind, uint64_t a, uint64_t b, uint64_t c)
+{
+    if (s->cfg.trace.fn != NULL)
+        s->cfg.trace.fn(s->cfg.trace.arg, kind, dk_backend_now(s->cfg.be), a, b, c);
+}
+
+static void old_svc_finish(struct dk_svc *s, struct dk_svc_req *r, unsigned outcome)
+{
+    uint64_t ticket = r->sub.ticket;
+
+    if (r->killed)
+        outcome = DK_OUTCOME_KILLED;
+    (void)dk_submit_release(&s->ctx, &r->sub);
+    r->state = DK_SVC_FREE; /* the retire callback settles the fences */
+    r->pending = 0;
+    s->stats.resolved++;
+    s->stats.outcomes[outcome]++;
+    old_svc_trace(s, DK_TRACE_RESOLVE, ticket, r->client_id, outcome);
+    (void)dk_queue_resolve(&s->queue, ticket, outcome, NULL);
+    old_svc_trace(s, DK_TRACE_DEPTH, dk_queue_inflight(&s->queue), 0, 0);
+}
+
+static void old_svc_done(struct dk_svc *s, const struct dk_vdone *d)
+{
+    uint64_t ticket = d->cookie >> OLD_SVC_CMD_BITS;
+    uint16_t i = (uint16_t)(d->cookie & ((1u << OLD_SVC_CMD_BITS) - 1u));
+    struct dk_svc_req *r = old_svc_req_of(s, ticket);
+    uint32_t result = 0;
+    int st;
+
+    /* Statuses were read at harvest, before any new submit could reuse a
+     * request record (dk_vblk_harvest / dk_vaccel_harvest). */
+    st = d->status;
+    result = d->result;
+    s->stats.device_completions++;
+    s->completions_since_probe++;
+    /* The cookie came from our own private head record, so it names a
+     * request we posted; a mismatch would be our bug, counted not trusted. */
+    if (r->sub.ticket != ticket || r->state != DK_SVC_RUNNING || i >= r->posted ||
+        r->cmds[i].done) {
+        s->stats.stale++;
+        (void)dk_device_check_epoch(s->cfg.device, r->epoch);
+        return;
+    }
+    r->cmds[i].done = 1;
+    r->pending--;
+    if (r->cmds[i].op == DK_SVC_OP_CSUM)
+        r->result = result;
+    if (st != DK_OK)
+        r->outcome = DK_OUTCOME_DEVICE_ERROR;
+    if (r->posted == r->ncmds && r->pending == 0)
+        old_svc_finish(s, r, r->outcome);
+}
+
+static void old_svc_blk_io(struct dk_svc_req *r, struct dk_vblk_io *io)
+{
+    uint16_t first = r->posted, i;
+
+    for (i = first; i < r->ncmds; i++) {
+        const struct dk_svc_cmd *c = &r->cmds[i];
+        struct dk_vblk_io *x = &io[i - first];
+
+        x->cookie = r->sub.ticket << OLD_SVC_CMD_BITS | i;
+        x->nseg = 1;
+        if (c->op == DK_SVC_OP_BLK_WRITE) {
+            x->type = DK_VBLK_T_OUT;
+            x->sector = c->sector;
+            x->data = (struct dk_vseg){c->src, c->src_len, 0};
+        } else {
+            x->type = c->op == DK_SVC_OP_BLK_READ ? DK_VBLK_T_IN : DK_VBLK_T_GET_ID;
+            x->sector = c->op == DK_SVC_OP_BLK_READ ? c->sector : 0;
+            x->data = (struct dk_vseg){c->dst, c->dst_len, 0};
+        }
     }
 }
 

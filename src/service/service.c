@@ -156,6 +156,32 @@ static int dk_svc_post_accel(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
     }
 }
 
+/* The virtio-blk requests of @r's commands from r->posted on, into @io
+ * (room for DK_WIRE_CMDS_MAX); the cookie names the ticket and command. */
+void dk_svc_blk_io(const struct dk_svc_req *r, struct dk_vblk_io *io)
+{
+    const struct dk_svc_cmd *c = &r->cmds[r->posted], *end = &r->cmds[r->ncmds];
+    uint64_t cookie = r->sub.ticket << DK_SVC_CMD_BITS | r->posted;
+
+    for (; c < end; c++, io++, cookie++) {
+        io->cookie = cookie;
+        io->nseg = 1;
+        if (c->op == DK_SVC_OP_BLK_READ) {
+            io->type = DK_VBLK_T_IN;
+            io->sector = c->sector;
+            io->data = (struct dk_vseg){c->dst, c->dst_len, 0};
+        } else if (c->op == DK_SVC_OP_BLK_WRITE) {
+            io->type = DK_VBLK_T_OUT;
+            io->sector = c->sector;
+            io->data = (struct dk_vseg){c->src, c->src_len, 0};
+        } else {
+            io->type = DK_VBLK_T_GET_ID;
+            io->sector = 0;
+            io->data = (struct dk_vseg){c->dst, c->dst_len, 0};
+        }
+    }
+}
+
 /* The blk device's part of dk_svc_post: every remaining command as one
  * dk_vblk_stage_n batch. A command the device refuses (checked at submit,
  * so the device changed under us, e.g. its capacity) fails and the rest
@@ -164,26 +190,11 @@ static int dk_svc_post_accel(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
 static int dk_svc_post_blk(struct dk_svc *s, struct dk_svc_req *r)
 {
     struct dk_vblk_io io[DK_WIRE_CMDS_MAX];
-    uint16_t first = r->posted, i;
+    uint16_t first = r->posted;
     unsigned staged;
     int rc, any = 0;
 
-    for (i = first; i < r->ncmds; i++) {
-        const struct dk_svc_cmd *c = &r->cmds[i];
-        struct dk_vblk_io *x = &io[i - first];
-
-        x->cookie = r->sub.ticket << DK_SVC_CMD_BITS | i;
-        x->nseg = 1;
-        if (c->op == DK_SVC_OP_BLK_WRITE) {
-            x->type = DK_VBLK_T_OUT;
-            x->sector = c->sector;
-            x->data = (struct dk_vseg){c->src, c->src_len, 0};
-        } else {
-            x->type = c->op == DK_SVC_OP_BLK_READ ? DK_VBLK_T_IN : DK_VBLK_T_GET_ID;
-            x->sector = c->op == DK_SVC_OP_BLK_READ ? c->sector : 0;
-            x->data = (struct dk_vseg){c->dst, c->dst_len, 0};
-        }
-    }
+    dk_svc_blk_io(r, io);
     while (r->posted < r->ncmds) {
         rc = dk_vblk_stage_n(&s->dev.blk, &io[r->posted - first], r->ncmds - r->posted, &staged,
                              NULL);
@@ -362,6 +373,62 @@ static void dk_svc_done(struct dk_svc *s, const struct dk_vdone *d)
         dk_svc_finish(s, r, r->outcome);
 }
 
+/* dk_svc_done of @n completions in turn. A frame's commands are staged
+ * together and the device answers them in order, or nearly: completions of
+ * one ticket come in runs, and what dk_svc_done checks of the record that
+ * no completion changes (the ticket, the state, how many were posted) is
+ * checked once a run, the pending count kept in a register. A completion
+ * outside those checks (stale, a second answer) is left to dk_svc_done. */
+void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
+{
+    const struct dk_vdone *end = d + n;
+
+    while (d < end) {
+        uint64_t ticket = d->cookie >> DK_SVC_CMD_BITS;
+        struct dk_svc_req *r = dk_svc_req_of(s, ticket);
+        struct dk_svc_cmd *cmds = r->cmds;
+        uint16_t posted, pending;
+        uint32_t taken = 0;
+        int finished = 0;
+
+        if (r->sub.ticket != ticket || r->state != DK_SVC_RUNNING) {
+            dk_svc_done(s, d++);
+            continue;
+        }
+        posted = r->posted;
+        pending = r->pending;
+        for (; d < end; d++) {
+            uint32_t i = (uint32_t)(d->cookie & ((1u << DK_SVC_CMD_BITS) - 1u));
+            struct dk_svc_cmd *c = &cmds[i];
+
+            if (d->cookie >> DK_SVC_CMD_BITS != ticket || i >= posted || c->done)
+                break;
+            taken++;
+            c->done = 1;
+            pending--;
+            if (c->op == DK_SVC_OP_CSUM)
+                r->result = d->result;
+            if (d->status != DK_OK)
+                r->outcome = DK_OUTCOME_DEVICE_ERROR;
+            if (pending == 0 && posted == r->ncmds) {
+                finished = 1;
+                d++;
+                break;
+            }
+        }
+        /* The counters and the record are as dk_svc_done would leave them
+         * before anything else can look: the finish's hooks, or the next
+         * completion's own dk_svc_done. */
+        s->stats.device_completions += taken;
+        s->completions_since_probe += taken;
+        r->pending = pending;
+        if (finished)
+            dk_svc_finish(s, r, r->outcome);
+        else if (d < end && d->cookie >> DK_SVC_CMD_BITS == ticket)
+            dk_svc_done(s, d++); /* stale: counted and checked there */
+    }
+}
+
 /* dk_virtq_reclaim callback: a request the reset took back. */
 static void dk_svc_reclaimed(void *arg, uint64_t cookie)
 {
@@ -486,7 +553,7 @@ int dk_svc_pump(void *arg, uint32_t events)
     struct dk_vdone done[DK_SVC_HARVEST];
     enum dk_reason why = DK_R_NONE;
     uint64_t t, head, now, progress;
-    unsigned n, i;
+    unsigned n;
     int rc;
 
     if (s == NULL || s->magic != DK_SVC_MAGIC || s->cfg.device->state != DK_DEV_READY)
@@ -507,8 +574,7 @@ int dk_svc_pump(void *arg, uint32_t events)
         rc = s->cfg.kind == DK_SVC_BLK
                  ? dk_vblk_harvest(&s->dev.blk, done, DK_SVC_HARVEST, &n, &why)
                  : dk_vaccel_harvest(&s->dev.accel, done, DK_SVC_HARVEST, &n, &why);
-        for (i = 0; i < n; i++)
-            dk_svc_done(s, &done[i]);
+        dk_svc_done_n(s, done, n);
         if (rc == DK_E_DEVICE) {
             dk_svc_fault(s, why);
             return DK_OK;

@@ -19,4 +19,12 @@ int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_sv
  * submit checked the frame's refs into (@sl: one per ref). */
 void dk_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_slice *sl);
 
+/* The virtio-blk requests of @r's commands from r->posted on, into @io
+ * (room for DK_WIRE_CMDS_MAX) (service.c). */
+void dk_svc_blk_io(const struct dk_svc_req *r, struct dk_vblk_io *io);
+
+/* Account @n harvested completions to their tickets, in order, as one
+ * call each of the per-completion handler would (service.c). */
+void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n);
+
 #endif /* DRIVERKIT_SVC_INTERNAL_H */
