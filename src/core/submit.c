@@ -133,25 +133,16 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const
     return DK_OK;
 }
 
-static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                        uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
-                        int check_frame, enum dk_reason *why)
+/* The queue's reserve, then the commit of what dk_submit_check found: the
+ * slots at the head of each run of refs to one handle. */
+static int dk_submit_commit(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                            struct dk_buf *const *slots, enum dk_reason *why)
 {
-    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
     uint64_t ticket;
     uint32_t i, j, n;
     int rc;
 
-    if (c == NULL || c->queue == NULL || f == NULL || rec == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    /* The frame lives in caller memory: judge it again here, so a built
-     * frame, or one changed since it was parsed, meets the wire rules too. */
-    rc = check_frame ? dk_frame_check(f, why) : DK_OK;
-    if (rc != DK_OK)
-        return rc;
-    rc = dk_submit_check(c, client, f, slices, slots, why);
-    if (rc != DK_OK)
-        return rc;
     rc = dk_queue_reserve(c->queue, client, f->qos, cookie, &ticket, why);
     if (rc != DK_OK)
         return rc;
@@ -189,6 +180,26 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
     return dk_accept(why);
 }
 
+static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                        uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                        int check_frame, enum dk_reason *why)
+{
+    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
+    int rc;
+
+    if (c == NULL || c->queue == NULL || f == NULL || rec == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    /* The frame lives in caller memory: judge it again here, so a built
+     * frame, or one changed since it was parsed, meets the wire rules too. */
+    rc = check_frame ? dk_frame_check(f, why) : DK_OK;
+    if (rc != DK_OK)
+        return rc;
+    rc = dk_submit_check(c, client, f, slices, slots, why);
+    if (rc != DK_OK)
+        return rc;
+    return dk_submit_commit(c, client, f, cookie, rec, slots, why);
+}
+
 int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
                            uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
                            enum dk_reason *why)
@@ -203,6 +214,25 @@ int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struc
     if (f == NULL || f->magic != DK_FRAME_VALID)
         return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
     return dk_submit_do(c, client, f, cookie, rec, slices, 0, why);
+}
+
+int dk_submit_parsed_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                           const struct dk_submission *rec, struct dk_slice *slices,
+                           struct dk_buf **slots, enum dk_reason *why)
+{
+    /* dk_submit_parsed's checks, in its order. */
+    if (f == NULL || f->magic != DK_FRAME_VALID)
+        return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
+    if (c == NULL || c->queue == NULL || rec == NULL || slots == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    return dk_submit_check(c, client, f, slices, slots, why);
+}
+
+int dk_submit_parsed_commit(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                            struct dk_buf *const *slots, enum dk_reason *why)
+{
+    return dk_submit_commit(c, client, f, cookie, rec, slots, why);
 }
 
 int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,

@@ -281,6 +281,7 @@ static void dk_svc_try_start(struct dk_svc *s, struct dk_svc_req *r)
 int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_t len,
                   uint64_t *ticket, enum dk_reason *why)
 {
+    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
     struct dk_svc_cmd *cmds;
     struct dk_svc_req *r;
     uint16_t client, ncmds;
@@ -307,15 +308,14 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
     if (rc == DK_OK)
         rc = dk_wire_parse(&s->frame, bytes, len, why);
     if (rc == DK_OK)
-        rc = dk_svc_decode(s, &s->frame, cmds, &ncmds, why);
+        rc = dk_svc_admit(s, client, &r->sub, cmds, &ncmds, slots, why);
     if (rc == DK_OK)
-        rc = dk_submit_parsed(&s->ctx, client, &s->frame, 0, &r->sub, s->slice_scratch, why);
+        rc = dk_submit_parsed_commit(&s->ctx, client, &s->frame, 0, &r->sub, slots, why);
     if (rc != DK_OK) {
         s->stats.rejected[rc >= 0 && rc < DK_STATUS_COUNT ? rc : DK_E_INVAL]++;
         dk_svc_trace(s, DK_TRACE_REJECT, 0, sender_id, (uint64_t)rc);
         return rc;
     }
-    dk_svc_resolve(cmds, ncmds, s->slice_scratch);
     /* BOUND: only the decoded commands are copied, not the whole record. */
     if (cmds != r->cmds)
         memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);

@@ -2,11 +2,12 @@
 /*
  * The device service's command decoding: a parsed frame's commands checked
  * against the device class and its limits and turned into dk_svc_cmd
- * records, before anything is submitted.
+ * records, before anything is submitted; and the admission of a frame,
+ * the decode together with the submit's own checks.
  */
 #include <driverkit/service.h>
 
-#include "../core/internal.h" /* dk_ld_le32 */
+#include "../core/internal.h" /* dk_ld_le32, dk_submit_parsed_check */
 #include "svc_internal.h"
 
 #define DK_SVC_NOINLINE __attribute__((noinline))
@@ -105,6 +106,20 @@ static int dk_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f,
     return rc;
 }
 
+/* The DMA address of each command's buffers, from the slices the submit
+ * checked them into (one per frame ref). */
+static void dk_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_slice *sl)
+{
+    uint16_t i;
+
+    for (i = 0; i < n; i++, c++) {
+        if (c->src_ref != DK_SVC_NO_REF)
+            c->src = sl[c->src_ref].dma_addr;
+        if (c->dst_ref != DK_SVC_NO_REF)
+            c->dst = sl[c->dst_ref].dma_addr;
+    }
+}
+
 /* Command @i of @f into @c, every check in its order: the general decode.
  * *@nop is set for a NOP (nothing written). */
 static int dk_svc_decode_one(const struct dk_svc *s, const struct dk_frame *f, uint32_t i,
@@ -126,67 +141,74 @@ static int dk_svc_decode_one(const struct dk_svc *s, const struct dk_frame *f, u
 }
 
 /* From command @i on, the blk READs and WRITEs that pass every check,
- * decoded into @c with the device's limits in locals, up to the first
- * command that is anything else (another opcode, a payload of another
- * shape, a check that fails): the general decode judges that one and, if
- * it refuses, names the first failing check. Kept out of line, so the
- * loop's values stay in registers. Returns the index it stopped at. */
+ * decoded into @c and resolved with @sl, with the device's limits in
+ * locals, up to the first command that is anything else (another opcode,
+ * a payload of another shape, a check that fails): the general decode
+ * judges that one and, if it refuses, names the first failing check. Kept
+ * out of line, so the loop's values stay in registers. Returns the index
+ * it stopped at. */
 static DK_SVC_NOINLINE uint32_t dk_svc_blk_rw(const struct dk_frame *f, uint32_t i, uint32_t nc,
                                               uint64_t cap, uint32_t size_max,
-                                              struct dk_svc_cmd *c)
+                                              const struct dk_slice *sl, struct dk_svc_cmd *c)
 {
+    const struct dk_wire_cmd *w = &f->cmds[i], *end = &f->cmds[nc];
     /* size_max 0: no limit but the u32 length. */
-    uint32_t lim = size_max != 0 ? size_max : UINT32_MAX, nb = f->n_bufs;
+    uint64_t lim = size_max != 0 ? size_max : UINT32_MAX;
 
-    for (; i < nc; i++, c++) {
-        const struct dk_wire_cmd *w = &f->cmds[i];
+    for (; w < end; w++, c++) {
         const uint8_t *p = f->raw + w->off;
         const struct dk_wire_buf *b;
-        uint32_t ref, len, op = w->opcode;
-        uint64_t sector;
-        /* A READ has the device write the buffer, a WRITE read it. */
-        unsigned need = op == DK_SVC_OP_BLK_READ ? DK_BUF_WRITE : DK_BUF_READ;
+        uint32_t ref, op = w->opcode;
+        uint64_t sector, len;
 
         if ((op != DK_SVC_OP_BLK_READ && op != DK_SVC_OP_BLK_WRITE) || w->len != 16 ||
             dk_ld_le32(p + 12) != 0)
             break;
         ref = dk_ld_le32(p + 8);
-        if (ref >= nb)
+        if (ref >= f->n_bufs)
             break;
         b = &f->bufs[ref];
-        if ((b->access & need) != need || b->length > lim || b->length % DK_VBLK_SECTOR != 0)
+        /* A READ has the device write the buffer, a WRITE read it. */
+        if ((b->access & (op == DK_SVC_OP_BLK_READ ? DK_BUF_WRITE : DK_BUF_READ)) == 0)
             break;
-        len = (uint32_t)b->length;
+        len = b->length;
+        if (len > lim || len % DK_VBLK_SECTOR != 0)
+            break;
         sector = (uint64_t)dk_ld_le32(p) | (uint64_t)dk_ld_le32(p + 4) << 32;
         /* BOUND: never past the device's capacity, computed without overflow. */
         if (sector > cap || len / DK_VBLK_SECTOR > cap - sector)
             break;
-        if (need == DK_BUF_WRITE)
-            *c = (struct dk_svc_cmd){.sector = sector, .dst_len = len, .op = (uint16_t)op,
+        if (op == DK_SVC_OP_BLK_READ)
+            *c = (struct dk_svc_cmd){.dst = sl[ref].dma_addr, .sector = sector,
+                                     .dst_len = (uint32_t)len, .op = (uint16_t)op,
                                      .src_ref = DK_SVC_NO_REF, .dst_ref = (uint8_t)ref};
         else
-            *c = (struct dk_svc_cmd){.sector = sector, .src_len = len, .op = (uint16_t)op,
+            *c = (struct dk_svc_cmd){.src = sl[ref].dma_addr, .sector = sector,
+                                     .src_len = (uint32_t)len, .op = (uint16_t)op,
                                      .src_ref = (uint8_t)ref, .dst_ref = DK_SVC_NO_REF};
     }
-    return i;
+    return (uint32_t)(w - f->cmds);
 }
 
-/* Decode every command into @out before anything is submitted: all checks
- * first, so a refusal changes nothing. Buffer refs stay indices until the
- * submit's slices turn them into DMA addresses (dk_svc_resolve). A blk
- * device's READs and WRITEs take the fast path; everything else, and
- * every command that fails a check, the general one. */
+/* Decode every command into @out, all checks first, so a refusal changes
+ * nothing; with @sl, each command gets its DMA addresses as it is decoded
+ * (dk_svc_resolve), else its buffer refs stay indices. With @sl, a blk
+ * device's READs and WRITEs take the fast path; everything else, and every
+ * command that fails a check, the general one. */
 int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_svc_cmd *out,
-                  uint16_t *n, enum dk_reason *why)
+                  uint16_t *n, const struct dk_slice *sl, enum dk_reason *why)
 {
-    int blk = s->cfg.kind == DK_SVC_BLK, nop, rc;
+    /* Without slices to resolve with (a frame the submit refuses, only
+     * decoded for the order of the answer) all commands take the general
+     * path. */
+    int blk = s->cfg.kind == DK_SVC_BLK && sl != NULL, nop, rc;
     uint64_t cap = blk ? s->dev.blk.capacity : 0;
     uint32_t i, size_max = blk ? s->dev.blk.size_max : 0, nc = f->n_cmds;
     struct dk_svc_cmd *c = out;
 
     for (i = 0; i < nc; i++) {
         if (blk) {
-            uint32_t j = dk_svc_blk_rw(f, i, nc, cap, size_max, c);
+            uint32_t j = dk_svc_blk_rw(f, i, nc, cap, size_max, sl, c);
 
             c += j - i;
             i = j;
@@ -198,22 +220,30 @@ int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_sv
             *n = (uint16_t)(c - out);
             return rc;
         }
+        if (!nop && sl != NULL)
+            dk_svc_resolve(c, 1, sl);
         c += !nop;
     }
     *n = (uint16_t)(c - out);
     return DK_OK;
 }
 
-/* The DMA address of each command's buffers, from the slices the submit
- * checked them into (one per frame ref). */
-void dk_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_slice *sl)
+int dk_svc_admit(struct dk_svc *s, uint16_t client, const struct dk_submission *rec,
+                 struct dk_svc_cmd *out, uint16_t *n, struct dk_buf **slots, enum dk_reason *why)
 {
-    uint16_t i;
+    enum dk_reason w = DK_R_NONE;
+    int rc, d;
 
-    for (i = 0; i < n; i++, c++) {
-        if (c->src_ref != DK_SVC_NO_REF)
-            c->src = sl[c->src_ref].dma_addr;
-        if (c->dst_ref != DK_SVC_NO_REF)
-            c->dst = sl[c->dst_ref].dma_addr;
-    }
+    /* The submit's checks first, so the decode can resolve each command as
+     * it goes. Both judge without writing anything but scratch (and a free
+     * record's commands), so the order they run in is free: */
+    rc = dk_submit_parsed_check(&s->ctx, client, &s->frame, rec, s->slice_scratch, slots, &w);
+    if (rc == DK_OK)
+        return dk_svc_decode(s, &s->frame, out, n, s->slice_scratch, why);
+    /* ...only the answer has an order: a command the device cannot run is
+     * refused before any buffer or fence is looked at. */
+    d = dk_svc_decode(s, &s->frame, out, n, NULL, why);
+    if (d != DK_OK)
+        return d;
+    return dk_reject(why, w, rc);
 }

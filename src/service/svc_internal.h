@@ -10,14 +10,20 @@
 
 /* Decode every command of the parsed frame @f into @out (room for
  * DK_WIRE_CMDS_MAX), NOPs dropped, *@n the count: all checks before
- * anything is submitted, so a refusal changes nothing. Buffer refs stay
- * frame indices until dk_svc_resolve(). DK_OK or the first refusal. */
+ * anything is submitted, so a refusal changes nothing. With @sl (one slice
+ * per frame ref, as the submit's checks wrote them) each command's DMA
+ * addresses are resolved; without, its buffer refs stay frame indices.
+ * DK_OK or the first refusal. */
 int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_svc_cmd *out,
-                  uint16_t *n, enum dk_reason *why);
+                  uint16_t *n, const struct dk_slice *sl, enum dk_reason *why);
 
-/* The DMA address of each of @n commands' buffers, from the slices the
- * submit checked the frame's refs into (@sl: one per ref). */
-void dk_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_slice *sl);
+/* The decode and the submit's checks of the service's parsed frame for
+ * @client into @rec (dk_submit_parsed_check: slices into the service's
+ * scratch, the buffers' slots into @slots), with the commands decoded and
+ * resolved into @out; answered as if the decode ran first, then the
+ * submit. DK_OK: dk_submit_parsed_commit() may follow. */
+int dk_svc_admit(struct dk_svc *s, uint16_t client, const struct dk_submission *rec,
+                 struct dk_svc_cmd *out, uint16_t *n, struct dk_buf **slots, enum dk_reason *why);
 
 /* The virtio-blk requests of @r's commands from r->posted on, into @io
  * (room for DK_WIRE_CMDS_MAX) (service.c). */
