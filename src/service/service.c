@@ -14,6 +14,7 @@
 #include "svc_internal.h"
 
 #define DK_SVC_CMD_BITS 6u /* device request cookie: ticket << 6 | command index */
+_Static_assert(DK_WIRE_CMDS_MAX <= 1u << DK_SVC_CMD_BITS, "a command index fits its cookie bits");
 #define DK_SVC_HARVEST 16u
 
 static struct dk_svc_req *dk_svc_req_of(struct dk_svc *s, uint64_t ticket)
@@ -387,8 +388,8 @@ void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
         uint64_t ticket = d->cookie >> DK_SVC_CMD_BITS;
         struct dk_svc_req *r = dk_svc_req_of(s, ticket);
         struct dk_svc_cmd *cmds = r->cmds;
+        const struct dk_vdone *run = d;
         uint16_t posted, pending;
-        uint32_t taken = 0;
         int finished = 0;
 
         if (r->sub.ticket != ticket || r->state != DK_SVC_RUNNING) {
@@ -398,12 +399,16 @@ void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
         posted = r->posted;
         pending = r->pending;
         for (; d < end; d++) {
-            uint32_t i = (uint32_t)(d->cookie & ((1u << DK_SVC_CMD_BITS) - 1u));
-            struct dk_svc_cmd *c = &cmds[i];
+            /* Another ticket's cookie is below base or 64 and more above
+             * it: past posted (at most 64) either way. */
+            uint64_t i = d->cookie - (ticket << DK_SVC_CMD_BITS);
+            struct dk_svc_cmd *c;
 
-            if (d->cookie >> DK_SVC_CMD_BITS != ticket || i >= posted || c->done)
+            if (i >= posted)
                 break;
-            taken++;
+            c = &cmds[i];
+            if (c->done)
+                break;
             c->done = 1;
             pending--;
             if (c->op == DK_SVC_OP_CSUM)
@@ -419,8 +424,8 @@ void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
         /* The counters and the record are as dk_svc_done would leave them
          * before anything else can look: the finish's hooks, or the next
          * completion's own dk_svc_done. */
-        s->stats.device_completions += taken;
-        s->completions_since_probe += taken;
+        s->stats.device_completions += (uint64_t)(d - run);
+        s->completions_since_probe += (uint64_t)(d - run);
         r->pending = pending;
         if (finished)
             dk_svc_finish(s, r, r->outcome);
