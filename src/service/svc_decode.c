@@ -159,14 +159,16 @@ static DK_SVC_NOINLINE uint32_t dk_svc_blk_rw(const struct dk_frame *f, uint32_t
         const uint8_t *p = f->raw + w->off;
         const struct dk_wire_buf *b;
         uint32_t ref, op = w->opcode;
-        uint64_t sector, len;
+        uint64_t sector, len, last, refw;
 
-        if ((op != DK_SVC_OP_BLK_READ && op != DK_SVC_OP_BLK_WRITE) || w->len != 16 ||
-            dk_ld_le32(p + 12) != 0)
+        if ((op != DK_SVC_OP_BLK_READ && op != DK_SVC_OP_BLK_WRITE) || w->len != 16)
             break;
-        ref = dk_ld_le32(p + 8);
-        if (ref >= f->n_bufs)
+        /* The ref and the reserved word after it in one: a reserved bit set
+         * puts it past any ref count. */
+        refw = (uint64_t)dk_ld_le32(p + 8) | (uint64_t)dk_ld_le32(p + 12) << 32;
+        if (refw >= f->n_bufs)
             break;
+        ref = (uint32_t)refw;
         b = &f->bufs[ref];
         /* A READ has the device write the buffer, a WRITE read it. */
         if ((b->access & (op == DK_SVC_OP_BLK_READ ? DK_BUF_WRITE : DK_BUF_READ)) == 0)
@@ -175,8 +177,10 @@ static DK_SVC_NOINLINE uint32_t dk_svc_blk_rw(const struct dk_frame *f, uint32_t
         if (len > lim || len % DK_VBLK_SECTOR != 0)
             break;
         sector = (uint64_t)dk_ld_le32(p) | (uint64_t)dk_ld_le32(p + 4) << 32;
-        /* BOUND: never past the device's capacity, computed without overflow. */
-        if (sector > cap || len / DK_VBLK_SECTOR > cap - sector)
+        /* BOUND: never past the device's capacity: sector + sectors <= cap,
+         * and a sum that wraps is past it too. */
+        last = sector + len / DK_VBLK_SECTOR;
+        if (last < sector || last > cap)
             break;
         if (op == DK_SVC_OP_BLK_READ)
             *c = (struct dk_svc_cmd){.dst = sl[ref].dma_addr, .sector = sector,
