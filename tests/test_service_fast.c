@@ -252,10 +252,12 @@ static void svc_frame(unsigned bad, uint64_t wait_value)
 }
 
 /* What the old code makes of S.frame: its decode, and for an accepted
- * frame the commands resolved with the slices the submit left. */
+ * frame the commands resolved with the frame's slices. */
 static void expect_old(int rc, enum dk_reason why, uint64_t ticket, unsigned iter)
 {
     static struct dk_svc_cmd want[DK_WIRE_CMDS_MAX];
+    static struct dk_slice sl_want[DK_WIRE_BUFS_MAX];
+    uint32_t i;
     enum dk_reason w_old = DK_R_NONE;
     uint16_t n_old = 0;
     int rc_old = old_svc_decode(&S, &S.frame, want, &n_old, &w_old);
@@ -282,7 +284,15 @@ static void expect_old(int rc, enum dk_reason why, uint64_t ticket, unsigned ite
         saw(why);
         return;
     }
-    old_svc_resolve(want, n_old, S.slice_scratch);
+    /* The slices as dk_buf_slice gives them, not as the submit left them. */
+    for (i = 0; i < S.frame.n_bufs; i++) {
+        const struct dk_wire_buf *b = &S.frame.bufs[i];
+
+        cr_assert_eq(dk_buf_slice(&BT, cl_slot, b->handle, b->offset, b->length, b->access,
+                                  &sl_want[i], NULL),
+                     DK_OK);
+    }
+    old_svc_resolve(want, n_old, sl_want);
     cr_assert_eq(sv_req(ticket)->ncmds, n_old, "submit %u: %u commands, old code %u", iter,
                  sv_req(ticket)->ncmds, n_old);
     cr_assert_eq(memcmp(sv_req(ticket)->cmds, want, sizeof(want[0]) * n_old), 0,

@@ -11,7 +11,8 @@
  * state (saved and put back byte for byte): same status, same reason, same
  * record, same slices, and the same state after, every byte of it; the same
  * for dk_submit_parsed's two steps (dk_submit_parsed_check, then
- * dk_submit_parsed_commit) against the old dk_submit_parsed. Releases and
+ * dk_submit_parsed_commit) against the old dk_submit_parsed, but for the
+ * slices, of which the two steps promise only the DMA addresses. Releases and
  * retirements of what was accepted are compared the same way.
  */
 #include "submit_fixture.h"
@@ -230,7 +231,24 @@ static void compare_submit(const struct dk_frame *f, unsigned api, unsigned iter
     cr_assert_eq(w_new, w_old, "submit %u (api %u): reason %s, old code %s", iter, api,
                  dk_reason_str(w_new), dk_reason_str(w_old));
     cr_assert_eq(memcmp(&r_new, &r_old, sizeof(r_old)), 0, "submit %u: record differs", iter);
-    cr_assert_eq(memcmp(sl_new, sl_old, sizeof(sl_old)), 0, "submit %u: slices differ", iter);
+    if (api != 3) {
+        cr_assert_eq(memcmp(sl_new, sl_old, sizeof(sl_old)), 0, "submit %u: slices differ", iter);
+    } else {
+        /* The two steps write of a slice only its DMA address for sure:
+         * that of every slice the old code wrote, and no other slice. */
+        static const struct dk_slice untouched = {0x5a5a5a5a5a5a5a5aull, 0x5a5a5a5a5a5a5a5aull,
+                                                  0x5a5a5a5a5a5a5a5aull, 0x5a5a5a5au, 0x5a5a5a5au};
+        unsigned i;
+
+        for (i = 0; i < DK_WIRE_BUFS_MAX; i++) {
+            if (memcmp(&sl_old[i], &untouched, sizeof(untouched)) == 0)
+                cr_assert_eq(memcmp(&sl_new[i], &untouched, sizeof(untouched)), 0,
+                             "submit %u: slice %u written, not by the old code", iter, i);
+            else
+                cr_assert_eq(sl_new[i].dma_addr, sl_old[i].dma_addr,
+                             "submit %u: slice %u has another DMA address", iter, i);
+        }
+    }
     same_state("submit", iter);
     seen[(unsigned)w_new < DK_ARRAY_LEN(seen) ? (unsigned)w_new : 0]++;
     if (rc_new == DK_OK) {

@@ -67,9 +67,10 @@ int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struc
 /* dk_submit_parsed() in two steps, for a caller with checks of its own to
  * make between them (the device service's decode): every check but the
  * queue's, in dk_submit_parsed's order, writing only @slices and @slots
- * (caller storage, one per buffer ref); then, with nothing changed in
- * between, the queue's reserve and the commit. The check refuses exactly
- * as dk_submit_parsed() would; a refused commit changes nothing. */
+ * (caller storage, one per buffer ref; of a slice only the DMA address is
+ * sure to be written); then, with nothing changed in between, the queue's
+ * reserve and the commit. The check refuses exactly as dk_submit_parsed()
+ * would; a refused commit changes nothing. */
 int dk_submit_parsed_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
                            const struct dk_submission *rec, struct dk_slice *slices,
                            struct dk_buf **slots, enum dk_reason *why);

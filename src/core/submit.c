@@ -18,25 +18,28 @@ static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint3
 
 /* The fast part of dk_submit_check_run: from ref @i (at @w) on, refs that
  * name @handle with the run's @access and lie inside a slot of @size bytes
- * get their slices (at @sl, @step apart), up to the first that does not.
- * Kept out of line: inlined, the loop's values spill to the stack. Returns
- * the index of the first ref it did not take. */
+ * get their slices (at @sl, @step apart; only the DMA address unless
+ * @full), up to the first that does not. Kept out of line: inlined, the
+ * loop's values spill to the stack. Returns the index of the first ref it
+ * did not take. */
 static DK_SUBMIT_NOINLINE uint32_t dk_submit_slices_fast(const struct dk_wire_buf *w, uint32_t i,
                                                          uint32_t n, uint32_t handle,
                                                          uint32_t access, uint64_t size,
                                                          uint64_t dma, struct dk_slice *sl,
-                                                         size_t step)
+                                                         size_t step, int full)
 {
     for (; i < n && w->handle == handle; i++, w++, sl += step) {
         uint64_t offset = w->offset, length = w->length;
 
         if (w->access != access || length == 0 || offset > size || length > size - offset)
             break;
-        sl->offset = offset;
-        sl->length = length;
         sl->dma_addr = dma + offset;
-        sl->buf = handle;
-        sl->access = access;
+        if (full) {
+            sl->offset = offset;
+            sl->length = length;
+            sl->buf = handle;
+            sl->access = access;
+        }
     }
     return i;
 }
@@ -50,8 +53,8 @@ static DK_SUBMIT_NOINLINE uint32_t dk_submit_slices_fast(const struct dk_wire_bu
  * the first failing check. The caller's slots[] holds only the run's
  * head. Returns the index past the run, or @n and the refusal in *@rc. */
 static uint32_t dk_submit_check_run(const struct dk_frame *f, uint32_t i, uint32_t n,
-                                    const struct dk_buf *b, struct dk_slice *slices, int *rc,
-                                    enum dk_reason *why)
+                                    const struct dk_buf *b, struct dk_slice *slices, int full,
+                                    int *rc, enum dk_reason *why)
 {
     uint32_t handle = f->bufs[i - 1u].handle, access = f->bufs[i - 1u].access;
     struct dk_slice one;
@@ -65,7 +68,7 @@ static uint32_t dk_submit_check_run(const struct dk_frame *f, uint32_t i, uint32
 
         if (!near)
             i = dk_submit_slices_fast(&f->bufs[i], i, n, handle, access, b->size, b->dma_addr,
-                                      slices != NULL ? &slices[i] : &one, step);
+                                      slices != NULL ? &slices[i] : &one, step, full);
         w = &f->bufs[i];
         if (i == n || w->handle != handle)
             break;
@@ -82,9 +85,11 @@ static uint32_t dk_submit_check_run(const struct dk_frame *f, uint32_t i, uint32
 }
 
 /* Every check of dk_submit_frame except the queue's; writes nothing but
- * @slices (caller scratch, one per buffer ref, may be NULL). */
+ * @slices (caller scratch, one per buffer ref, may be NULL; unless @full,
+ * only their DMA addresses are sure to be written). */
 static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                           struct dk_slice *slices, struct dk_buf **slots, enum dk_reason *why)
+                           struct dk_slice *slices, int full, struct dk_buf **slots,
+                           enum dk_reason *why)
 {
     uint32_t i, n = f->n_bufs;
     int rc;
@@ -115,7 +120,7 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const
             return dk_reject(why, DK_R_PIN_OVERFLOW, DK_E_NO_SPACE);
         /* Refs to the same buffer as the one before them reuse its lookup:
          * nothing changed the table in between. */
-        i = dk_submit_check_run(f, i + 1u, n, slots[i], slices, &rc, why);
+        i = dk_submit_check_run(f, i + 1u, n, slots[i], slices, full, &rc, why);
         if (rc != DK_OK)
             return rc;
     }
@@ -194,7 +199,7 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
     rc = check_frame ? dk_frame_check(f, why) : DK_OK;
     if (rc != DK_OK)
         return rc;
-    rc = dk_submit_check(c, client, f, slices, slots, why);
+    rc = dk_submit_check(c, client, f, slices, 1, slots, why);
     if (rc != DK_OK)
         return rc;
     return dk_submit_commit(c, client, f, cookie, rec, slots, why);
@@ -225,7 +230,7 @@ int dk_submit_parsed_check(const struct dk_submit_ctx *c, uint16_t client, const
         return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
     if (c == NULL || c->queue == NULL || rec == NULL || slots == NULL)
         return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    return dk_submit_check(c, client, f, slices, slots, why);
+    return dk_submit_check(c, client, f, slices, 0, slots, why);
 }
 
 int dk_submit_parsed_commit(const struct dk_submit_ctx *c, uint16_t client,
