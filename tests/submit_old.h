@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * src/core/submit.c as of 61871e8, verbatim but for the names (dk_* ->
- * old_*), `static`, the includes, this comment and dk_submit_ready (left
- * out: unchanged and not compared): the code the submit fast paths
- * replaced, kept for test_submit_fast.c to compare the library with.
+ * old_*), `static`, the includes, this comment, the line breaks
+ * clang-format gives the longer names and dk_submit_ready (left out:
+ * unchanged and not compared): the code the submit fast paths replaced,
+ * kept for test_submit_fast.c to compare the library with.
  */
 #ifndef DK_TEST_SUBMIT_OLD_H
 #define DK_TEST_SUBMIT_OLD_H
@@ -25,8 +26,9 @@ static uint32_t old_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint
 
 /* Every check of dk_submit_frame except the queue's; writes nothing but
  * @slices (caller scratch, one per buffer ref, may be NULL). */
-static int old_submit_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                           struct dk_slice *slices, struct dk_buf **slots, enum dk_reason *why)
+static int old_submit_check(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, struct dk_slice *slices,
+                            struct dk_buf **slots, enum dk_reason *why)
 {
     uint32_t i;
     int rc;
@@ -78,8 +80,8 @@ static int old_submit_check(const struct dk_submit_ctx *c, uint16_t client, cons
 }
 
 static int old_submit_do(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                        uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
-                        int check_frame, enum dk_reason *why)
+                         uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                         int check_frame, enum dk_reason *why)
 {
     struct dk_buf *slots[DK_WIRE_BUFS_MAX];
     uint64_t ticket;
@@ -126,24 +128,26 @@ static int old_submit_do(const struct dk_submit_ctx *c, uint16_t client, const s
     return dk_accept(why);
 }
 
-static int old_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                           uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
-                           enum dk_reason *why)
+static int old_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client,
+                                   const struct dk_frame *f, uint64_t cookie,
+                                   struct dk_submission *rec, struct dk_slice *slices,
+                                   enum dk_reason *why)
 {
     return old_submit_do(c, client, f, cookie, rec, slices, 1, why);
 }
 
-static int old_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                     uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
-                     enum dk_reason *why)
+static int old_submit_parsed(const struct dk_submit_ctx *c, uint16_t client,
+                             const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                             struct dk_slice *slices, enum dk_reason *why)
 {
     if (f == NULL || f->magic != DK_FRAME_VALID)
         return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
     return old_submit_do(c, client, f, cookie, rec, slices, 0, why);
 }
 
-static int old_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                    uint64_t cookie, struct dk_submission *rec, enum dk_reason *why)
+static int old_submit_frame(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                            enum dk_reason *why)
 {
     return old_submit_do(c, client, f, cookie, rec, NULL, 1, why);
 }
@@ -171,7 +175,8 @@ static int old_submit_release(const struct dk_submit_ctx *c, struct dk_submissio
     return DK_OK;
 }
 
-static int old_submit_retire(const struct dk_submit_ctx *c, struct dk_submission *rec, unsigned outcome)
+static int old_submit_retire(const struct dk_submit_ctx *c, struct dk_submission *rec,
+                             unsigned outcome)
 {
     int status = dk_outcome_status((int)outcome);
     uint32_t i;

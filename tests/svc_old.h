@@ -2,9 +2,10 @@
 /*
  * src/service/svc_decode.c as of 61871e8, and the parts of service.c
  * named below, verbatim but for the names (dk_* -> old_*, DK_SVC_CMD_BITS
- * -> OLD_SVC_CMD_BITS), `static`, the includes and these comments: the
- * code the service's fast paths replaced, kept for test_service_fast.c to
- * compare the library with.
+ * -> OLD_SVC_CMD_BITS), `static`, the includes, these comments and the
+ * line breaks clang-format gives the longer names: the code the service's
+ * fast paths replaced, kept for test_service_fast.c to compare the
+ * library with.
  */
 #ifndef DK_TEST_SVC_OLD_H
 #define DK_TEST_SVC_OLD_H
@@ -14,13 +15,12 @@
 #include "internal.h" /* dk_ld_le32 */
 #include "../src/service/svc_internal.h"
 
-
 /* Check buffer ref @ref of the frame for a device @access (READ: the device
  * reads it, WRITE: it writes it) and note it in @at. Only the frame's own
  * declarations are read here: dk_submit_frame_slices() checks the ref
  * against the client's buffers, and the DMA address comes from its slice. */
 static int old_svc_ref(const struct dk_frame *f, uint32_t ref, unsigned access, uint8_t *at,
-                      uint32_t *len, enum dk_reason *why)
+                       uint32_t *len, enum dk_reason *why)
 {
     const struct dk_wire_buf *b;
 
@@ -37,8 +37,8 @@ static int old_svc_ref(const struct dk_frame *f, uint32_t ref, unsigned access, 
 }
 
 static int old_svc_decode_blk(const struct dk_svc *s, const struct dk_frame *f, uint16_t op,
-                             const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
-                             enum dk_reason *why)
+                              const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
+                              enum dk_reason *why)
 {
     uint64_t cap = s->dev.blk.capacity;
     int rc;
@@ -74,8 +74,8 @@ static int old_svc_decode_blk(const struct dk_svc *s, const struct dk_frame *f, 
 }
 
 static int old_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f, uint16_t op,
-                               const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
-                               enum dk_reason *why)
+                                const uint8_t *p, uint32_t plen, struct dk_svc_cmd *c,
+                                enum dk_reason *why)
 {
     uint32_t a, b;
     int rc;
@@ -113,7 +113,7 @@ static int old_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f
  * first, so a refusal changes nothing. Buffer refs stay indices until the
  * submit's slices turn them into DMA addresses (old_svc_resolve). */
 static int old_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_svc_cmd *out,
-                  uint16_t *n, enum dk_reason *why)
+                          uint16_t *n, enum dk_reason *why)
 {
     uint32_t i;
     int rc;

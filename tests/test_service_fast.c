@@ -61,9 +61,17 @@ static void put64(uint8_t *p, uint64_t v)
 /* A buffer length: mostly whole sectors, else one way to be wrong. */
 static uint64_t buf_len(uint32_t size_max)
 {
-    static const uint64_t odd[] = {0,     1,           20,          511,         513,
-                                   1000,  65536 + 512, 1ull << 32,  (1ull << 32) + 512,
-                                   (1ull << 32) - 512, UINT64_MAX - 511};
+    static const uint64_t odd[] = {0,
+                                   1,
+                                   20,
+                                   511,
+                                   513,
+                                   1000,
+                                   65536 + 512,
+                                   1ull << 32,
+                                   (1ull << 32) + 512,
+                                   (1ull << 32) - 512,
+                                   UINT64_MAX - 511};
 
     switch (pick(8)) {
     case 0:
@@ -79,10 +87,17 @@ static uint64_t buf_len(uint32_t size_max)
  * WRITEs, with @bad in 8 of each command or buffer a fault of some kind. */
 static void decode_frame(struct dk_frame *f, uint64_t cap, uint32_t size_max, unsigned bad)
 {
-    static const uint16_t ops[] = {DK_SVC_OP_BLK_READ, DK_SVC_OP_BLK_WRITE, DK_SVC_OP_BLK_GET_ID,
-                                   DK_OP_NOP,          DK_SVC_OP_COPY,      DK_SVC_OP_FILL,
-                                   DK_SVC_OP_CSUM,     0x3003,              0x2004,
-                                   0x4001,             0xf000};
+    static const uint16_t ops[] = {DK_SVC_OP_BLK_READ,
+                                   DK_SVC_OP_BLK_WRITE,
+                                   DK_SVC_OP_BLK_GET_ID,
+                                   DK_OP_NOP,
+                                   DK_SVC_OP_COPY,
+                                   DK_SVC_OP_FILL,
+                                   DK_SVC_OP_CSUM,
+                                   0x3003,
+                                   0x2004,
+                                   0x4001,
+                                   0xf000};
     uint32_t nb = pick(6) == 0 ? DK_WIRE_BUFS_MAX - pick(4) : 1u + pick(8);
     uint32_t nc = pick(6) == 0 ? DK_WIRE_CMDS_MAX - pick(4) : pick(10);
     uint32_t i;
@@ -116,7 +131,8 @@ static void decode_frame(struct dk_frame *f, uint64_t cap, uint32_t size_max, un
                 sv_put32(p + 12, 1u << pick(32)); /* reserved word */
                 break;
             case 4:
-                sector = (uint64_t[]){cap, cap - 1, cap + 1, cap - 8, UINT64_MAX, 1ull << 63}[pick(6)];
+                sector =
+                    (uint64_t[]){cap, cap - 1, cap + 1, cap - 8, UINT64_MAX, 1ull << 63}[pick(6)];
                 break;
             default:
                 op = ops[pick(DK_ARRAY_LEN(ops))];
@@ -175,8 +191,8 @@ Test(service_fast, decode_matches_the_old_code)
     static const uint64_t caps[] = {0, 8, 256, 1ull << 40, UINT64_MAX};
     static const uint32_t size_maxes[] = {0, 512, 4096, 65536};
     static const enum dk_reason want[] = {
-        DK_R_NONE,         DK_R_SVC_BUF_REF, DK_R_SVC_ACCESS,       DK_R_SVC_LENGTH,
-        DK_R_SVC_PAYLOAD,  DK_R_SVC_OPCODE,  DK_R_VIRTIO_BLK_RANGE,
+        DK_R_NONE,        DK_R_SVC_BUF_REF, DK_R_SVC_ACCESS,       DK_R_SVC_LENGTH,
+        DK_R_SVC_PAYLOAD, DK_R_SVC_OPCODE,  DK_R_VIRTIO_BLK_RANGE,
     };
     unsigned iter, i;
 
@@ -187,8 +203,8 @@ Test(service_fast, decode_matches_the_old_code)
         DS.dev.blk.size_max = size_maxes[pick(DK_ARRAY_LEN(size_maxes))];
         if (DS.cfg.kind == DK_SVC_ACCEL)
             DS.dev.accel.max_len = pick(2) ? 4096 : 1u << 20;
-        decode_frame(&F, DS.cfg.kind == DK_SVC_BLK ? DS.dev.blk.capacity : 0,
-                     DS.dev.blk.size_max, iter % 4);
+        decode_frame(&F, DS.cfg.kind == DK_SVC_BLK ? DS.dev.blk.capacity : 0, DS.dev.blk.size_max,
+                     iter % 4);
         for (i = 0; i < DK_WIRE_BUFS_MAX; i++)
             sl_rand[i].dma_addr = rnd();
         decode_both(&F, 1, iter);
@@ -279,8 +295,8 @@ static void expect_old(int rc, enum dk_reason why, uint64_t ticket, unsigned ite
 
         cr_assert_eq(dk_submit_parsed(&S.ctx, cl_slot, &S.frame, 0, &rec, sl, &w_sub), rc,
                      "submit %u: refused %d, the submit alone does not", iter, rc);
-        cr_assert_eq(why, w_sub, "submit %u: reason %s, the submit's %s", iter,
-                     dk_reason_str(why), dk_reason_str(w_sub));
+        cr_assert_eq(why, w_sub, "submit %u: reason %s, the submit's %s", iter, dk_reason_str(why),
+                     dk_reason_str(w_sub));
         saw(why);
         return;
     }
@@ -313,8 +329,8 @@ static void release_waits(uint64_t *signalled, uint64_t waiting)
 Test(service_fast, submit_decodes_into_the_record_as_the_old_code, .init = svc_setup)
 {
     static const enum dk_reason want[] = {
-        DK_R_NONE,       DK_R_SVC_BUF_REF, DK_R_SVC_ACCESS, DK_R_SVC_OPCODE,
-        DK_R_SVC_LENGTH, DK_R_VIRTIO_BLK_RANGE, DK_R_SLICE_OOB, DK_R_RING_FULL,
+        DK_R_NONE,       DK_R_SVC_BUF_REF,      DK_R_SVC_ACCESS, DK_R_SVC_OPCODE,
+        DK_R_SVC_LENGTH, DK_R_VIRTIO_BLK_RANGE, DK_R_SLICE_OOB,  DK_R_RING_FULL,
     };
     static struct dk_svc_req live;
     uint64_t signalled = 0, waiting = 0;

@@ -99,7 +99,7 @@ static void same_state(const char *what, unsigned iter)
 {
     sf_take(&sf_after);
 #define SAME(m, name)                                                                              \
-    cr_assert_eq(memcmp(&s_old.m, &sf_after.m, sizeof(s_old.m)), 0, "%s %u: %s differs", what,    \
+    cr_assert_eq(memcmp(&s_old.m, &sf_after.m, sizeof(s_old.m)), 0, "%s %u: %s differs", what,     \
                  iter, name)
     SAME(q, "queue struct");
     SAME(qs, "queue slots");
@@ -308,10 +308,10 @@ Test(submit_fast, runs_of_refs_match_the_old_code, .init = fast_setup)
         compare_finish(pick(n_open), k);
     {
         static const enum dk_reason want[] = {
-            DK_R_NONE,          DK_R_BAD_HANDLE,     DK_R_STALE_HANDLE, DK_R_NOT_OWNER,
-            DK_R_BUF_SEALED,    DK_R_NO_READ_RIGHT,  DK_R_NO_WRITE_RIGHT, DK_R_SLICE_OOB,
-            DK_R_ZERO_LEN,      DK_R_BAD_ENUM,       DK_R_PIN_OVERFLOW, DK_R_WIRE_HANDLE,
-            DK_R_WIRE_ACCESS,   DK_R_WIRE_BUF_EMPTY, DK_R_CLIENT_INFLIGHT_Q,
+            DK_R_NONE,        DK_R_BAD_HANDLE,     DK_R_STALE_HANDLE,      DK_R_NOT_OWNER,
+            DK_R_BUF_SEALED,  DK_R_NO_READ_RIGHT,  DK_R_NO_WRITE_RIGHT,    DK_R_SLICE_OOB,
+            DK_R_ZERO_LEN,    DK_R_BAD_ENUM,       DK_R_PIN_OVERFLOW,      DK_R_WIRE_HANDLE,
+            DK_R_WIRE_ACCESS, DK_R_WIRE_BUF_EMPTY, DK_R_CLIENT_INFLIGHT_Q,
         };
         for (k = 0; k < DK_ARRAY_LEN(want); k++)
             cr_expect_gt(seen[want[k]], 0, "no submit was answered %s", dk_reason_str(want[k]));

@@ -183,13 +183,19 @@ static DK_SVC_NOINLINE uint32_t dk_svc_blk_rw(const struct dk_frame *f, uint32_t
         if (last < sector || last > cap)
             break;
         if (op == DK_SVC_OP_BLK_READ)
-            *c = (struct dk_svc_cmd){.dst = sl[ref].dma_addr, .sector = sector,
-                                     .dst_len = (uint32_t)len, .op = (uint16_t)op,
-                                     .src_ref = DK_SVC_NO_REF, .dst_ref = (uint8_t)ref};
+            *c = (struct dk_svc_cmd){.dst = sl[ref].dma_addr,
+                                     .sector = sector,
+                                     .dst_len = (uint32_t)len,
+                                     .op = (uint16_t)op,
+                                     .src_ref = DK_SVC_NO_REF,
+                                     .dst_ref = (uint8_t)ref};
         else
-            *c = (struct dk_svc_cmd){.src = sl[ref].dma_addr, .sector = sector,
-                                     .src_len = (uint32_t)len, .op = (uint16_t)op,
-                                     .src_ref = (uint8_t)ref, .dst_ref = DK_SVC_NO_REF};
+            *c = (struct dk_svc_cmd){.src = sl[ref].dma_addr,
+                                     .sector = sector,
+                                     .src_len = (uint32_t)len,
+                                     .op = (uint16_t)op,
+                                     .src_ref = (uint8_t)ref,
+                                     .dst_ref = DK_SVC_NO_REF};
     }
     return (uint32_t)(w - f->cmds);
 }
