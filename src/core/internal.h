@@ -64,6 +64,20 @@ int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struc
                      uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
                      enum dk_reason *why);
 
+/* dk_submit_parsed() in two steps, for a caller with checks of its own to
+ * make between them (the device service's decode): every check but the
+ * queue's, in dk_submit_parsed's order, writing only @slices and @slots
+ * (caller storage, one per buffer ref; of a slice only the DMA address is
+ * sure to be written); then, with nothing changed in between, the queue's
+ * reserve and the commit. The check refuses exactly as dk_submit_parsed()
+ * would; a refused commit changes nothing. */
+int dk_submit_parsed_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                           const struct dk_submission *rec, struct dk_slice *slices,
+                           struct dk_buf **slots, enum dk_reason *why);
+int dk_submit_parsed_commit(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                            struct dk_buf *const *slots, enum dk_reason *why);
+
 /* dk_buf_slice() that also hands back the buffer's slot (its pin count;
  * the submit pins through it), so the submit path checks a ref with one
  * lookup (buf.c). */

@@ -4,6 +4,8 @@
 #include "internal.h"
 #include "buf_slice.h"
 
+#define DK_SUBMIT_NOINLINE __attribute__((noinline))
+
 /* Pins this frame would add to @handle's buffer: its refs up to @upto. */
 static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint32_t handle)
 {
@@ -14,12 +16,82 @@ static uint32_t dk_submit_refs_of(const struct dk_frame *f, uint32_t upto, uint3
     return n;
 }
 
-/* Every check of dk_submit_frame except the queue's; writes nothing but
- * @slices (caller scratch, one per buffer ref, may be NULL). */
-static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                           struct dk_slice *slices, struct dk_buf **slots, enum dk_reason *why)
+/* The fast part of dk_submit_check_run: from ref @i (at @w) on, refs that
+ * name @handle with the run's @access and lie inside a slot of @size bytes
+ * get their slices (at @sl, @step apart; only the DMA address unless
+ * @full), up to the first that does not. Kept out of line: inlined, the
+ * loop's values spill to the stack. Returns the index of the first ref it
+ * did not take. */
+static DK_SUBMIT_NOINLINE uint32_t dk_submit_slices_fast(const struct dk_wire_buf *w, uint32_t i,
+                                                         uint32_t n, uint32_t handle,
+                                                         uint32_t access, uint64_t size,
+                                                         uint64_t dma, struct dk_slice *sl,
+                                                         size_t step, int full)
 {
-    uint32_t i;
+    for (; i < n && w->handle == handle; i++, w++, sl += step) {
+        uint64_t offset = w->offset, length = w->length;
+
+        if (w->access != access || length == 0 || offset > size || length > size - offset)
+            break;
+        sl->dma_addr = dma + offset;
+        if (full) {
+            sl->offset = offset;
+            sl->length = length;
+            sl->buf = handle;
+            sl->access = access;
+        }
+    }
+    return i;
+}
+
+/* The refs from @i on that name the same buffer as ref @i - 1, which was
+ * checked into slot @b: the checks dk_buf_slice_again() and the pin bound
+ * would make, ref by ref. A ref with the run's access bits needs no rights
+ * check (its answer was DK_OK for the ref before it, and nothing changed
+ * the slot since); a ref whose cheap checks do not all pass, and every ref
+ * of a buffer near its pin cap, is judged by the general code, which names
+ * the first failing check. The caller's slots[] holds only the run's
+ * head. Returns the index past the run, or @n and the refusal in *@rc. */
+static uint32_t dk_submit_check_run(const struct dk_frame *f, uint32_t i, uint32_t n,
+                                    const struct dk_buf *b, struct dk_slice *slices, int full,
+                                    int *rc, enum dk_reason *why)
+{
+    uint32_t handle = f->bufs[i - 1u].handle, access = f->bufs[i - 1u].access;
+    struct dk_slice one;
+    size_t step = slices != NULL;
+    /* The slot's pins stand still during the checks: so does this bound. */
+    int near = f->n_bufs > DK_BUF_PINS_MAX - b->pins;
+
+    for (;;) {
+        const struct dk_wire_buf *w;
+        struct dk_slice *sl;
+
+        if (!near)
+            i = dk_submit_slices_fast(&f->bufs[i], i, n, handle, access, b->size, b->dma_addr,
+                                      slices != NULL ? &slices[i] : &one, step, full);
+        w = &f->bufs[i];
+        if (i == n || w->handle != handle)
+            break;
+        sl = slices != NULL ? &slices[i] : &one;
+        *rc = dk_buf_slice_again(b, handle, w->offset, w->length, w->access, sl, why);
+        if (*rc == DK_OK && near && dk_submit_refs_of(f, i, handle) > DK_BUF_PINS_MAX - b->pins)
+            *rc = dk_reject(why, DK_R_PIN_OVERFLOW, DK_E_NO_SPACE);
+        if (*rc != DK_OK)
+            return n;
+        i++;
+    }
+    *rc = DK_OK;
+    return i;
+}
+
+/* Every check of dk_submit_frame except the queue's; writes nothing but
+ * @slices (caller scratch, one per buffer ref, may be NULL; unless @full,
+ * only their DMA addresses are sure to be written). */
+static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                           struct dk_slice *slices, int full, struct dk_buf **slots,
+                           enum dk_reason *why)
+{
+    uint32_t i, n = f->n_bufs;
     int rc;
 
     if (c->device != NULL) {
@@ -30,20 +102,13 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const
     if ((f->n_bufs != 0 && c->bufs == NULL) ||
         ((f->n_waits != 0 || f->n_signals != 0) && c->fences == NULL))
         return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    for (i = 0; i < f->n_bufs; i++) {
+    for (i = 0; i < n;) {
         const struct dk_wire_buf *b = &f->bufs[i];
         struct dk_slice one, *sl = slices != NULL ? &slices[i] : &one;
         uint32_t pins;
 
-        /* A ref to the same buffer as the one before it reuses that
-         * lookup: nothing changed the table in between. */
-        if (i > 0 && b->handle == f->bufs[i - 1u].handle) {
-            slots[i] = slots[i - 1u];
-            rc = dk_buf_slice_again(slots[i], b->handle, b->offset, b->length, b->access, sl, why);
-        } else {
-            rc = dk_buf_slice_pins(c->bufs, client, b->handle, b->offset, b->length, b->access, sl,
-                                   &slots[i], why);
-        }
+        rc = dk_buf_slice_pins(c->bufs, client, b->handle, b->offset, b->length, b->access, sl,
+                               &slots[i], why);
         if (rc != DK_OK)
             return rc;
         pins = slots[i]->pins;
@@ -53,6 +118,11 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const
         if (f->n_bufs > DK_BUF_PINS_MAX - pins &&
             dk_submit_refs_of(f, i, b->handle) > DK_BUF_PINS_MAX - pins)
             return dk_reject(why, DK_R_PIN_OVERFLOW, DK_E_NO_SPACE);
+        /* Refs to the same buffer as the one before them reuse its lookup:
+         * nothing changed the table in between. */
+        i = dk_submit_check_run(f, i + 1u, n, slots[i], slices, full, &rc, why);
+        if (rc != DK_OK)
+            return rc;
     }
     for (i = 0; i < f->n_waits; i++) {
         rc = dk_fence_check_wait(c->fences, client, f->waits[i].fence, f->waits[i].value, why);
@@ -68,25 +138,16 @@ static int dk_submit_check(const struct dk_submit_ctx *c, uint16_t client, const
     return DK_OK;
 }
 
-static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
-                        uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
-                        int check_frame, enum dk_reason *why)
+/* The queue's reserve, then the commit of what dk_submit_check found: the
+ * slots at the head of each run of refs to one handle. */
+static int dk_submit_commit(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                            struct dk_buf *const *slots, enum dk_reason *why)
 {
-    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
     uint64_t ticket;
-    uint32_t i;
+    uint32_t i, j, n;
     int rc;
 
-    if (c == NULL || c->queue == NULL || f == NULL || rec == NULL)
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    /* The frame lives in caller memory: judge it again here, so a built
-     * frame, or one changed since it was parsed, meets the wire rules too. */
-    rc = check_frame ? dk_frame_check(f, why) : DK_OK;
-    if (rc != DK_OK)
-        return rc;
-    rc = dk_submit_check(c, client, f, slices, slots, why);
-    if (rc != DK_OK)
-        return rc;
     rc = dk_queue_reserve(c->queue, client, f->qos, cookie, &ticket, why);
     if (rc != DK_OK)
         return rc;
@@ -94,9 +155,16 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
      * slots are the ones the checks found: a successful reserve calls no
      * hook, so nothing ran in between that could have freed one, and the
      * pin room was counted with repeats. */
-    for (i = 0; i < f->n_bufs; i++) {
-        slots[i]->pins++;
-        rec->bufs[i] = f->bufs[i].handle;
+    n = f->n_bufs;
+    for (i = 0; i < n; i = j) {
+        /* The check set slots[] at the head of each run of one handle and
+         * found the rest of the run in the same slot: one pin store a run. */
+        const struct dk_wire_buf *w = &f->bufs[i];
+        uint32_t handle = w->handle;
+
+        for (j = i; j < n && w->handle == handle; j++, w++)
+            rec->bufs[j] = handle;
+        slots[i]->pins += j - i;
     }
     for (i = 0; i < f->n_signals; i++) {
         (void)dk_fence_promise(c->fences, client, f->signals[i].fence, f->signals[i].value);
@@ -117,6 +185,26 @@ static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const st
     return dk_accept(why);
 }
 
+static int dk_submit_do(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                        uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
+                        int check_frame, enum dk_reason *why)
+{
+    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
+    int rc;
+
+    if (c == NULL || c->queue == NULL || f == NULL || rec == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    /* The frame lives in caller memory: judge it again here, so a built
+     * frame, or one changed since it was parsed, meets the wire rules too. */
+    rc = check_frame ? dk_frame_check(f, why) : DK_OK;
+    if (rc != DK_OK)
+        return rc;
+    rc = dk_submit_check(c, client, f, slices, 1, slots, why);
+    if (rc != DK_OK)
+        return rc;
+    return dk_submit_commit(c, client, f, cookie, rec, slots, why);
+}
+
 int dk_submit_frame_slices(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
                            uint64_t cookie, struct dk_submission *rec, struct dk_slice *slices,
                            enum dk_reason *why)
@@ -131,6 +219,25 @@ int dk_submit_parsed(const struct dk_submit_ctx *c, uint16_t client, const struc
     if (f == NULL || f->magic != DK_FRAME_VALID)
         return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
     return dk_submit_do(c, client, f, cookie, rec, slices, 0, why);
+}
+
+int dk_submit_parsed_check(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
+                           const struct dk_submission *rec, struct dk_slice *slices,
+                           struct dk_buf **slots, enum dk_reason *why)
+{
+    /* dk_submit_parsed's checks, in its order. */
+    if (f == NULL || f->magic != DK_FRAME_VALID)
+        return dk_reject(why, f == NULL ? DK_R_NULL_ARG : DK_R_NOT_INIT, DK_E_INVAL);
+    if (c == NULL || c->queue == NULL || rec == NULL || slots == NULL)
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    return dk_submit_check(c, client, f, slices, 0, slots, why);
+}
+
+int dk_submit_parsed_commit(const struct dk_submit_ctx *c, uint16_t client,
+                            const struct dk_frame *f, uint64_t cookie, struct dk_submission *rec,
+                            struct dk_buf *const *slots, enum dk_reason *why)
+{
+    return dk_submit_commit(c, client, f, cookie, rec, slots, why);
 }
 
 int dk_submit_frame(const struct dk_submit_ctx *c, uint16_t client, const struct dk_frame *f,
@@ -165,13 +272,13 @@ int dk_submit_ready(const struct dk_submit_ctx *c, const struct dk_submission *r
 
 static void dk_submit_unpin(const struct dk_submit_ctx *c, struct dk_submission *rec)
 {
-    uint32_t i, run;
+    const uint32_t *p = rec->bufs, *end = rec->bufs + rec->n_bufs, *q;
 
     /* Repeats of one handle next to each other unpin in one lookup. */
-    for (i = 0; i < rec->n_bufs; i += run) {
-        for (run = 1; i + run < rec->n_bufs && rec->bufs[i + run] == rec->bufs[i]; run++)
+    for (; p < end; p = q) {
+        for (q = p + 1; q < end && *q == *p; q++)
             ;
-        dk_buf_unpin_n(c->bufs, rec->bufs[i], run);
+        dk_buf_unpin_n(c->bufs, *p, (uint32_t)(q - p));
     }
 }
 

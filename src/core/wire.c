@@ -40,6 +40,31 @@ static inline void dk_put64(uint8_t *p, uint64_t v)
     __builtin_memcpy(p, &v, sizeof v);
 }
 
+/* The first word of a buffer ref (handle, access, zero reserved bytes) and
+ * of a command (opcode, zero reserved half-word, len), checked, into the
+ * decoded entry: on a little-endian target that word is the entry's first
+ * eight bytes as they are laid out in memory, one store. */
+static inline void dk_put_buf_head(struct dk_wire_buf *b, uint64_t w)
+{
+    if (dk_wire_swap()) {
+        b->handle = (uint32_t)w;
+        b->access = (uint32_t)(w >> 32);
+    } else {
+        __builtin_memcpy(b, &w, sizeof w);
+    }
+}
+
+static inline void dk_put_cmd_head(struct dk_wire_cmd *c, uint64_t w)
+{
+    if (dk_wire_swap()) {
+        c->opcode = (uint16_t)w;
+        c->pad = 0;
+        c->len = (uint32_t)(w >> 32);
+    } else {
+        __builtin_memcpy(c, &w, sizeof w);
+    }
+}
+
 /* Copy a command payload. The usual ones are 8 or 16 bytes, which two
  * fixed-size copies cover (overlapping when shorter than 16) without a call
  * into the C library; the bytes are loaded before any is stored. */
@@ -293,7 +318,9 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
         /* handle (4 bytes), access (1), reserved (3) */
         if ((w >> 40) != 0)
             return dk_malformed(why, DK_R_WIRE_RESERVED);
-        *b = (struct dk_wire_buf){(uint32_t)w, (uint32_t)(w >> 32), offset, length};
+        dk_put_buf_head(b, w);
+        b->offset = offset;
+        b->length = length;
         bad |= dk_buf_rule(b) != DK_R_NONE;
     }
     /* Commands: walk exactly cmd_bytes; every length is checked against
@@ -319,7 +346,8 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
         left -= DK_WIRE_CMD_HEADER;
         if (clen > left || clen > DK_WIRE_CMD_PAYLOAD_MAX)
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);
-        *c = (struct dk_wire_cmd){(uint16_t)w, 0, clen, off + DK_WIRE_CMD_HEADER};
+        dk_put_cmd_head(c, w);
+        c->off = off + DK_WIRE_CMD_HEADER;
         classes |= 1u << DK_OPC_CLASS((uint16_t)w);
         off += DK_WIRE_CMD_HEADER + clen;
         left -= clen;

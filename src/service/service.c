@@ -13,13 +13,7 @@
 #include "../core/internal.h" /* dk_submit_parsed, dk_audit_emit */
 #include "svc_internal.h"
 
-#define DK_SVC_CMD_BITS 6u /* device request cookie: ticket << 6 | command index */
 #define DK_SVC_HARVEST 16u
-
-static struct dk_svc_req *dk_svc_req_of(struct dk_svc *s, uint64_t ticket)
-{
-    return &s->reqs[ticket & s->queue.mask];
-}
 
 static void dk_svc_trace(struct dk_svc *s, unsigned kind, uint64_t a, uint64_t b, uint64_t c)
 {
@@ -120,7 +114,7 @@ int dk_svc_init(struct dk_svc *s, const struct dk_svc_cfg *cfg, enum dk_reason *
 
 /* ---- running submissions ------------------------------------------------ */
 
-static void dk_svc_finish(struct dk_svc *s, struct dk_svc_req *r, unsigned outcome)
+void dk_svc_finish(struct dk_svc *s, struct dk_svc_req *r, unsigned outcome)
 {
     uint64_t ticket = r->sub.ticket;
 
@@ -156,6 +150,32 @@ static int dk_svc_post_accel(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
     }
 }
 
+/* The virtio-blk requests of @r's commands from r->posted on, into @io
+ * (room for DK_WIRE_CMDS_MAX); the cookie names the ticket and command. */
+void dk_svc_blk_io(const struct dk_svc_req *r, struct dk_vblk_io *io)
+{
+    const struct dk_svc_cmd *c = &r->cmds[r->posted], *end = &r->cmds[r->ncmds];
+    uint64_t cookie = r->sub.ticket << DK_SVC_CMD_BITS | r->posted;
+
+    for (; c < end; c++, io++, cookie++) {
+        io->cookie = cookie;
+        io->nseg = 1;
+        if (c->op == DK_SVC_OP_BLK_READ) {
+            io->type = DK_VBLK_T_IN;
+            io->sector = c->sector;
+            io->data = (struct dk_vseg){c->dst, c->dst_len, 0};
+        } else if (c->op == DK_SVC_OP_BLK_WRITE) {
+            io->type = DK_VBLK_T_OUT;
+            io->sector = c->sector;
+            io->data = (struct dk_vseg){c->src, c->src_len, 0};
+        } else {
+            io->type = DK_VBLK_T_GET_ID;
+            io->sector = 0;
+            io->data = (struct dk_vseg){c->dst, c->dst_len, 0};
+        }
+    }
+}
+
 /* The blk device's part of dk_svc_post: every remaining command as one
  * dk_vblk_stage_n batch. A command the device refuses (checked at submit,
  * so the device changed under us, e.g. its capacity) fails and the rest
@@ -164,26 +184,11 @@ static int dk_svc_post_accel(struct dk_svc *s, struct dk_svc_req *r, uint16_t i)
 static int dk_svc_post_blk(struct dk_svc *s, struct dk_svc_req *r)
 {
     struct dk_vblk_io io[DK_WIRE_CMDS_MAX];
-    uint16_t first = r->posted, i;
+    uint16_t first = r->posted;
     unsigned staged;
     int rc, any = 0;
 
-    for (i = first; i < r->ncmds; i++) {
-        const struct dk_svc_cmd *c = &r->cmds[i];
-        struct dk_vblk_io *x = &io[i - first];
-
-        x->cookie = r->sub.ticket << DK_SVC_CMD_BITS | i;
-        x->nseg = 1;
-        if (c->op == DK_SVC_OP_BLK_WRITE) {
-            x->type = DK_VBLK_T_OUT;
-            x->sector = c->sector;
-            x->data = (struct dk_vseg){c->src, c->src_len, 0};
-        } else {
-            x->type = c->op == DK_SVC_OP_BLK_READ ? DK_VBLK_T_IN : DK_VBLK_T_GET_ID;
-            x->sector = c->op == DK_SVC_OP_BLK_READ ? c->sector : 0;
-            x->data = (struct dk_vseg){c->dst, c->dst_len, 0};
-        }
-    }
+    dk_svc_blk_io(r, io);
     while (r->posted < r->ncmds) {
         rc = dk_vblk_stage_n(&s->dev.blk, &io[r->posted - first], r->ncmds - r->posted, &staged,
                              NULL);
@@ -270,6 +275,7 @@ static void dk_svc_try_start(struct dk_svc *s, struct dk_svc_req *r)
 int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_t len,
                   uint64_t *ticket, enum dk_reason *why)
 {
+    struct dk_buf *slots[DK_WIRE_BUFS_MAX];
     struct dk_svc_cmd *cmds;
     struct dk_svc_req *r;
     uint16_t client, ncmds;
@@ -277,7 +283,16 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
 
     if (s == NULL || s->magic != DK_SVC_MAGIC)
         return dk_reject(why, DK_R_NOT_INIT, DK_E_INVAL);
-    cmds = s->cmd_scratch;
+    /* The record is written only once the queue issued the ticket, and the
+     * ticket issued is the queue's head: hand over that slot's record
+     * directly (a refusal writes nothing into its submission). While the
+     * window has room, that record is a retired ticket's, free, and the
+     * commands decode straight into it; with the window full it is the
+     * tail's, live, and they decode into scratch (the submit then refuses). */
+    r = dk_svc_req_of(s, s->queue.head);
+    cmds = s->queue.head - s->queue.tail <= s->queue.mask && r->state == DK_SVC_FREE
+               ? r->cmds
+               : s->cmd_scratch;
     /* SECURITY: the client is who the transport says sent the bytes. */
     rc = dk_ledger_client_find(s->cfg.ledger, sender_id, &client);
     if (rc != DK_OK)
@@ -287,21 +302,17 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
     if (rc == DK_OK)
         rc = dk_wire_parse(&s->frame, bytes, len, why);
     if (rc == DK_OK)
-        rc = dk_svc_decode(s, &s->frame, cmds, &ncmds, why);
-    /* The record is written only once the queue issued the ticket, and the
-     * ticket issued is the queue's head: hand over that slot's record
-     * directly (a refusal writes nothing into it). */
-    r = dk_svc_req_of(s, s->queue.head);
+        rc = dk_svc_admit(s, client, &r->sub, cmds, &ncmds, slots, why);
     if (rc == DK_OK)
-        rc = dk_submit_parsed(&s->ctx, client, &s->frame, 0, &r->sub, s->slice_scratch, why);
+        rc = dk_submit_parsed_commit(&s->ctx, client, &s->frame, 0, &r->sub, slots, why);
     if (rc != DK_OK) {
         s->stats.rejected[rc >= 0 && rc < DK_STATUS_COUNT ? rc : DK_E_INVAL]++;
         dk_svc_trace(s, DK_TRACE_REJECT, 0, sender_id, (uint64_t)rc);
         return rc;
     }
     /* BOUND: only the decoded commands are copied, not the whole record. */
-    dk_svc_resolve(cmds, ncmds, s->slice_scratch);
-    memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
+    if (cmds != r->cmds)
+        memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
     r->ncmds = ncmds;
     r->posted = 0;
     r->pending = 0;
@@ -322,39 +333,7 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
     return DK_OK;
 }
 
-/* ---- completions, reset, ladder ------------------------------------------ */
-
-static void dk_svc_done(struct dk_svc *s, const struct dk_vdone *d)
-{
-    uint64_t ticket = d->cookie >> DK_SVC_CMD_BITS;
-    uint16_t i = (uint16_t)(d->cookie & ((1u << DK_SVC_CMD_BITS) - 1u));
-    struct dk_svc_req *r = dk_svc_req_of(s, ticket);
-    uint32_t result = 0;
-    int st;
-
-    /* Statuses were read at harvest, before any new submit could reuse a
-     * request record (dk_vblk_harvest / dk_vaccel_harvest). */
-    st = d->status;
-    result = d->result;
-    s->stats.device_completions++;
-    s->completions_since_probe++;
-    /* The cookie came from our own private head record, so it names a
-     * request we posted; a mismatch would be our bug, counted not trusted. */
-    if (r->sub.ticket != ticket || r->state != DK_SVC_RUNNING || i >= r->posted ||
-        r->cmds[i].done) {
-        s->stats.stale++;
-        (void)dk_device_check_epoch(s->cfg.device, r->epoch);
-        return;
-    }
-    r->cmds[i].done = 1;
-    r->pending--;
-    if (r->cmds[i].op == DK_SVC_OP_CSUM)
-        r->result = result;
-    if (st != DK_OK)
-        r->outcome = DK_OUTCOME_DEVICE_ERROR;
-    if (r->posted == r->ncmds && r->pending == 0)
-        dk_svc_finish(s, r, r->outcome);
-}
+/* ---- reset, ladder ------------------------------------------------------- */
 
 /* dk_virtq_reclaim callback: a request the reset took back. */
 static void dk_svc_reclaimed(void *arg, uint64_t cookie)
@@ -480,7 +459,7 @@ int dk_svc_pump(void *arg, uint32_t events)
     struct dk_vdone done[DK_SVC_HARVEST];
     enum dk_reason why = DK_R_NONE;
     uint64_t t, head, now, progress;
-    unsigned n, i;
+    unsigned n;
     int rc;
 
     if (s == NULL || s->magic != DK_SVC_MAGIC || s->cfg.device->state != DK_DEV_READY)
@@ -501,8 +480,7 @@ int dk_svc_pump(void *arg, uint32_t events)
         rc = s->cfg.kind == DK_SVC_BLK
                  ? dk_vblk_harvest(&s->dev.blk, done, DK_SVC_HARVEST, &n, &why)
                  : dk_vaccel_harvest(&s->dev.accel, done, DK_SVC_HARVEST, &n, &why);
-        for (i = 0; i < n; i++)
-            dk_svc_done(s, &done[i]);
+        dk_svc_done_n(s, done, n);
         if (rc == DK_E_DEVICE) {
             dk_svc_fault(s, why);
             return DK_OK;
