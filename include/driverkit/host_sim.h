@@ -232,12 +232,14 @@ struct dk_sim_cfg {
     const struct dk_sim_log *replay; /**< optional: take latency and rng seeds from here */
 };
 
-/** One device-side buffer of a taken request, as translated at take time. */
+/** One device-side buffer of a taken request, as translated at take time.
+ *  It is device-writable if its index is the request's nread or more
+ *  (readable buffers come first). */
 struct dk_sim_seg {
     uint64_t addr; /**< DMA address */
     uint32_t len;
-    uint32_t write; /**< 1: device-writable */
-    uint8_t *ptr;   /**< its host memory, valid while the request's gen is current */
+    uint32_t pad; /**< not written */
+    uint8_t *ptr; /**< its host memory, valid while the request's gen is current */
 };
 
 /**

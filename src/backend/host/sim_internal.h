@@ -250,22 +250,19 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
     for (;;) {
         const uint8_t *p = desc + 16u * i;
         uint64_t addr = dk_sim_ld64(p);
-        uint64_t lfn = dk_sim_ld64(p + 8); /* len, flags and next in one load */
-        uint32_t len = (uint32_t)lfn, write;
-        unsigned flags = (unsigned)(lfn >> 32) & 0xffffu;
+        /* len, flags and next in one load; flags tested where they are. */
+        uint64_t lfn = dk_sim_ld64(p + 8);
+        uint32_t len = (uint32_t)lfn;
 
-        if ((flags & DK_VRING_DESC_F_INDIRECT) || len == 0)
+        if ((lfn & (uint64_t)DK_VRING_DESC_F_INDIRECT << 32) || len == 0)
             return DK_SIM_WALK_GENERAL;
         k = dk_sim_tlb_find(tlb, k, addr, len);
         if (k == DK_SIM_TLB)
             return DK_SIM_WALK_GENERAL;
-        write = (flags & DK_VRING_DESC_F_WRITE) != 0;
         s->addr = addr;
         s->len = len;
-        s->write = write;
         s->ptr = tlb[k].ptr + (addr - tlb[k].dma);
-        s++;
-        if (write) {
+        if (lfn & (uint64_t)DK_VRING_DESC_F_WRITE << 32) {
             writable += len;
         } else {
             /* Readable after writable: every buffer is non-empty, so
@@ -275,7 +272,8 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
             nread++;
             readable += len;
         }
-        if (!(flags & DK_VRING_DESC_F_NEXT))
+        s++;
+        if (!(lfn & (uint64_t)DK_VRING_DESC_F_NEXT << 32))
             break;
         if (s == r->seg + DK_VIRTQ_CHAIN_MAX)
             return DK_SIM_WALK_GENERAL;

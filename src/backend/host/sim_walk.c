@@ -33,7 +33,6 @@ static uint32_t dk_sim_add_seg(struct dk_sim_dev *d, struct dk_sim_req *r, uint6
     s = &r->seg[r->nseg++];
     s->addr = addr;
     s->len = len;
-    s->write = (uint32_t)write;
     s->ptr = p;
     if (write) {
         r->writable += len;
