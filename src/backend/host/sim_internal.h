@@ -244,7 +244,7 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
 {
     struct dk_sim_seg *s = r->seg;
     uint64_t readable = 0, writable = 0;
-    uint32_t i = head, nread = 0;
+    uint32_t i = head, n = 0, nread = 0;
     unsigned k = *hint & (DK_SIM_TLB - 1u);
 
     for (;;) {
@@ -273,9 +273,10 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
             readable += len;
         }
         s++;
+        n++;
         if (!(lfn & (uint64_t)DK_VRING_DESC_F_NEXT << 32))
             break;
-        if (s == r->seg + DK_VIRTQ_CHAIN_MAX)
+        if (n == DK_VIRTQ_CHAIN_MAX)
             return DK_SIM_WALK_GENERAL;
         i = (uint32_t)(lfn >> 48);
         if (i >= num)
@@ -286,7 +287,7 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
     r->gen = gen;
     r->readable = readable;
     r->writable = writable;
-    r->nseg = (uint8_t)(s - r->seg);
+    r->nseg = (uint8_t)n;
     r->nread = (uint8_t)nread;
     return DK_SIM_DF_NONE;
 }

@@ -56,6 +56,29 @@ static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head, uint64_t d
         q->first = head;
 }
 
+/* Put the run @first..@last, requests linked in request order and all due
+ * at @due, into the pending list as inserting them one by one would: an
+ * append, unless the last pending one is due later (due times wrapped past
+ * 2^64, or another run's latency), which inserts them one by one. */
+static void dk_sim_list_splice(struct dk_sim_queue *q, uint16_t first, uint16_t last, uint64_t due)
+{
+    uint16_t at = q->last, next;
+
+    q->req[last].next = DK_SIM_NIL;
+    if (at == DK_SIM_NIL || q->req[at].due <= due) {
+        if (at != DK_SIM_NIL)
+            q->req[at].next = first;
+        else
+            q->first = first;
+        q->last = last;
+        return;
+    }
+    for (; first != DK_SIM_NIL; first = next) {
+        next = q->req[first].next;
+        dk_sim_list_insert(q, first, due);
+    }
+}
+
 /* Take the first (earliest due) request @r off the pending list; returns
  * the new first. */
 static uint16_t dk_sim_list_pop(struct dk_sim_queue *q, struct dk_sim_req *r)
@@ -212,6 +235,9 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
     uint64_t due = now + d->latency;
     int draws = dk_sim_draws(d);
     unsigned hint = 0;
+    /* Without draws every request taken here is due at @due: they are
+     * linked into a run through *link and join the pending list at once. */
+    uint16_t run = DK_SIM_NIL, run_last = DK_SIM_NIL, *link = &run;
 
     /* Nothing in a take destroys a VMO: one IOTLB sync serves every chain. */
     dk_sim_tlb_sync(d, gen);
@@ -262,9 +288,13 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
             dk_sim_list_insert(q, head, dk_sim_timing(d, r, now));
         } else {
             r->due = due;
-            dk_sim_list_insert(q, head, due);
+            *link = head;
+            link = &r->next;
+            run_last = head;
         }
     }
+    if (run != DK_SIM_NIL)
+        dk_sim_list_splice(q, run, run_last, due);
     q->last_avail = last;
     q->pending = (uint16_t)(q->pending + taken);
     d->stats.requests += taken;
