@@ -303,6 +303,40 @@ static inline uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struc
     return dk_sim_walk_fast(d->tlb, desc, q->num, head, gen, hint, r);
 }
 
+/*
+ * A take's requests without draws (sim_vq.c, dk_sim_draws): all due at
+ * @due, numbered from @seq, linked through next in request order from
+ * @first to @last (DK_SIM_NIL: none yet), to join the pending list as one
+ * run at the end of the take. @gen: the host's DMA generation, to which
+ * the take synced the IOTLB; @hint: the fast walk's IOTLB hint.
+ */
+struct dk_sim_run {
+    uint64_t now, due, gen;
+    uint32_t seq;
+    unsigned hint;
+    uint16_t first, last;
+};
+
+/* Link request @head to the end of @run. */
+static inline void dk_sim_run_add(struct dk_sim_queue *q, struct dk_sim_run *run, uint16_t head)
+{
+    if (run->last == DK_SIM_NIL)
+        run->first = head;
+    else
+        q->req[run->last].next = head;
+    run->last = head;
+}
+
+/* sim_walk.c: take the available entries @from..@to of @q as far as each
+ * is the common chain (a head in range and not busy, dk_sim_walk_fast
+ * takes it, dk_sim_dev_shape accepts it): live, numbered, started, due
+ * and in @run. Returns the entry it stopped at (@to: all taken); that
+ * entry is for the general rules, and nothing of it was written but its
+ * request slot's segments. Only for a take without draws. */
+uint16_t dk_sim_take_fast(const struct dk_sim_dev *d, struct dk_sim_queue *q, const uint8_t *desc,
+                          const uint8_t *avail, uint16_t from, uint16_t to,
+                          struct dk_sim_run *run);
+
 /* Where byte @off of the request's readable (@write 0) or writable (1)
  * buffers lives, and how many bytes follow it in the same buffer (@rem).
  * The pointer translated at take time serves while the host's DMA

@@ -229,18 +229,19 @@ static int dk_sim_draws(const struct dk_sim_dev *d)
 static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t qi)
 {
     uint8_t *desc, *avail, *used;
-    uint16_t aidx, last, taken = 0;
-    uint32_t num = q->num, seq = d->req_seq, why = DK_SIM_DF_NONE, id = 0;
-    uint64_t now = dk_host_now(d->host), gen = dk_host_dma_gen(d->host);
-    uint64_t due = now + d->latency;
+    uint16_t aidx, first, last;
+    uint32_t num = q->num, why = DK_SIM_DF_NONE, id = 0;
+    struct dk_sim_run run;
     int draws = dk_sim_draws(d);
-    unsigned hint = 0;
-    /* Without draws every request taken here is due at @due: they are
-     * linked into a run through *link and join the pending list at once. */
-    uint16_t run = DK_SIM_NIL, run_last = DK_SIM_NIL, *link = &run;
 
+    run.now = dk_host_now(d->host);
+    run.gen = dk_host_dma_gen(d->host);
+    run.due = run.now + d->latency;
+    run.seq = d->req_seq;
+    run.hint = 0;
+    run.first = run.last = DK_SIM_NIL;
     /* Nothing in a take destroys a VMO: one IOTLB sync serves every chain. */
-    dk_sim_tlb_sync(d, gen);
+    dk_sim_tlb_sync(d, run.gen);
     if (dk_sim_rings(d, q) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
@@ -252,17 +253,23 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
     /* ORDERING: acquire after reading avail->idx; pairs with the driver's
      * write barrier between filling ring slots and storing avail->idx. */
     atomic_thread_fence(memory_order_acquire);
-    last = q->last_avail;
+    first = last = q->last_avail;
     if ((uint16_t)(aidx - last) > num) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_AVAIL_JUMP, aidx);
         return;
     }
-    /* The counters live in locals here and are stored once below, before
-     * anything (a driver fault included) reads them. */
-    for (; last != aidx; last++, taken++) {
-        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (last & (num - 1u)));
+    /* The common chains in runs (dk_sim_take_fast); each chain that stops
+     * one, by the general rules here. The counters are stored once below,
+     * before anything (a driver fault included) reads them. */
+    for (;;) {
+        uint16_t head;
         struct dk_sim_req *r;
 
+        if (!draws)
+            last = dk_sim_take_fast(d, q, desc, avail, last, aidx, &run);
+        if (last == aidx)
+            break;
+        head = dk_sim_ld16(avail + 4 + 2u * (last & (num - 1u)));
         id = head;
         if (head >= num) {
             why = DK_SIM_DF_HEAD_RANGE;
@@ -273,8 +280,9 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
             why = DK_SIM_DF_HEAD_BUSY;
             break;
         }
-        /* The IOTLB stays synced to gen (above) all through the take. */
-        why = dk_sim_walk_fast(d->tlb, desc, num, head, gen, &hint, r);
+        /* The IOTLB stays synced to run.gen (above) all through the take.
+         * With draws every chain comes here, so the fast walk goes first. */
+        why = dk_sim_walk_fast(d->tlb, desc, num, head, run.gen, &run.hint, r);
         if (why == DK_SIM_WALK_GENERAL)
             why = dk_sim_walk(d, q, desc, head, r);
         if (why == DK_SIM_DF_NONE)
@@ -282,23 +290,22 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
         if (why != DK_SIM_DF_NONE)
             break;
         r->live = 1;
-        r->req = seq++;
-        r->start = now;
+        r->req = run.seq++;
+        r->start = run.now;
         if (draws) {
-            dk_sim_list_insert(q, head, dk_sim_timing(d, r, now));
+            dk_sim_list_insert(q, head, dk_sim_timing(d, r, run.now));
         } else {
-            r->due = due;
-            *link = head;
-            link = &r->next;
-            run_last = head;
+            r->due = run.due;
+            dk_sim_run_add(q, &run, head);
         }
+        last++;
     }
-    if (run != DK_SIM_NIL)
-        dk_sim_list_splice(q, run, run_last, due);
+    if (run.first != DK_SIM_NIL)
+        dk_sim_list_splice(q, run.first, run.last, run.due);
     q->last_avail = last;
-    q->pending = (uint16_t)(q->pending + taken);
-    d->stats.requests += taken;
-    d->req_seq = seq;
+    q->pending = (uint16_t)(q->pending + (uint16_t)(last - first));
+    d->stats.requests += (uint16_t)(last - first);
+    d->req_seq = run.seq;
     if (why != DK_SIM_DF_NONE) {
         dk_sim_driver_fault(d, q, why, id);
         return;
@@ -310,7 +317,7 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
         atomic_thread_fence(memory_order_release);
         dk_sim_st16(used + 4 + 8u * num, last);
     }
-    dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, taken, 0, aidx);
+    dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, (uint16_t)(last - first), 0, aidx);
     dk_sim_arm(d);
 }
 
