@@ -243,9 +243,14 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
                                         struct dk_sim_req *r)
 {
     struct dk_sim_seg *s = r->seg;
-    uint64_t readable = 0, writable = 0;
-    uint32_t i = head, n = 0, nread = 0;
+    uint32_t i = head, n = 0;
     unsigned k = *hint & (DK_SIM_TLB - 1u);
+
+    /* The sums are kept in @r itself: a declined chain leaves them to the
+     * general walk, which starts them again. */
+    r->readable = 0;
+    r->writable = 0;
+    r->nread = 0;
 
     for (;;) {
         const uint8_t *p = desc + 16u * i;
@@ -263,14 +268,14 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
         s->len = len;
         s->ptr = tlb[k].ptr + (addr - tlb[k].dma);
         if (lfn & (uint64_t)DK_VRING_DESC_F_WRITE << 32) {
-            writable += len;
+            r->writable += len;
         } else {
             /* Readable after writable: every buffer is non-empty, so
              * writable bytes mean a writable buffer came before. */
-            if (writable != 0)
+            if (r->writable != 0)
                 return DK_SIM_WALK_GENERAL;
-            nread++;
-            readable += len;
+            r->nread++;
+            r->readable += len;
         }
         s++;
         n++;
@@ -285,10 +290,7 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
     }
     *hint = k;
     r->gen = gen;
-    r->readable = readable;
-    r->writable = writable;
     r->nseg = (uint8_t)n;
-    r->nread = (uint8_t)nread;
     return DK_SIM_DF_NONE;
 }
 
