@@ -198,7 +198,9 @@ static uint32_t bring_up(struct src *s)
     uint8_t *va;
 
     memset(&c, 0, sizeof c);
-    c.kind = (cfgb >> 3) % 4u == 2u ? DK_SIM_RNG : (cfgb >> 3) % 4u == 3u ? DK_SIM_ACCEL : DK_SIM_BLK;
+    c.kind = (cfgb >> 3) % 4u == 2u   ? DK_SIM_RNG
+             : (cfgb >> 3) % 4u == 3u ? DK_SIM_ACCEL
+                                      : DK_SIM_BLK;
     c.version = version;
     c.cap = CAP;
     c.phys = 0x0a000000u;
@@ -254,8 +256,7 @@ static uint32_t bring_up(struct src *s)
         uint64_t avail = desc_dma + 16u * num;
         uint64_t used = desc_dma + ((16u * num + 6u + 2u * num + PAGE - 1u) & ~(PAGE - 1u));
 
-        wr(DK_VMMIO_STATUS,
-           DK_VIRTIO_S_ACKNOWLEDGE | DK_VIRTIO_S_DRIVER | DK_VIRTIO_S_FEATURES_OK);
+        wr(DK_VMMIO_STATUS, DK_VIRTIO_S_ACKNOWLEDGE | DK_VIRTIO_S_DRIVER | DK_VIRTIO_S_FEATURES_OK);
         wr(DK_VMMIO_QUEUE_NUM, num);
         wr(DK_VMMIO_QUEUE_DESC_LOW, (uint32_t)desc_dma);
         wr(DK_VMMIO_QUEUE_DESC_HIGH, (uint32_t)(desc_dma >> 32));

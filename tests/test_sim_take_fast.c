@@ -87,8 +87,8 @@ static uint16_t take(struct dk_sim_run *run, uint16_t from, uint16_t to, uint16_
 Test(sim_take_fast, takes_common_chains_and_stops_at_anything_else)
 {
     static const uint16_t heads[] = {0, 3, 6, 9, 0, 70, 12, 15, 15};
-    struct dk_sim_run run = {.now = 5000, .due = 6000, .seq = 7, .hint = 1,
-                             .first = DK_SIM_NIL, .last = DK_SIM_NIL};
+    struct dk_sim_run run = {
+        .now = 5000, .due = 6000, .seq = 7, .hint = 1, .first = DK_SIM_NIL, .last = DK_SIM_NIL};
     uint8_t *it;
 
     fast_up(2, F(DK_VIRTIO_F_INDIRECT_DESC));
@@ -143,8 +143,8 @@ Test(sim_take_fast, takes_common_chains_and_stops_at_anything_else)
 Test(sim_take_fast, an_empty_run_starts_at_the_first_chain_taken)
 {
     static const uint16_t heads[] = {3, 0};
-    struct dk_sim_run run = {.now = 1, .due = 2, .seq = 0, .hint = 0,
-                             .first = DK_SIM_NIL, .last = DK_SIM_NIL};
+    struct dk_sim_run run = {
+        .now = 1, .due = 2, .seq = 0, .hint = 0, .first = DK_SIM_NIL, .last = DK_SIM_NIL};
 
     fast_up(1, 0);
     dk_sim_tlb_sync(&SD, dk_host_dma_gen(&SH));

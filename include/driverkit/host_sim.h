@@ -336,7 +336,9 @@ struct dk_sim_dev {
     uint8_t *disk;
     uint32_t accel_max_len; /**< accel: current config max_len */
     uint32_t accel_max_cfg;
-    uint64_t prng; /**< splitmix64 state */
+    /** splitmix64 state; drawn from only by a device whose draws something
+     *  reads (jitter, rng, a log or a replay): else it stays cfg.seed. */
+    uint64_t prng;
     uint64_t latency, jitter;
     uint32_t req_seq; /**< next request number */
     uint32_t ev_id;   /**< host event id of the pending completion event, 0: none */

@@ -336,8 +336,7 @@ static inline void dk_sim_run_add(struct dk_sim_queue *q, struct dk_sim_run *run
  * entry is for the general rules, and nothing of it was written but its
  * request slot's segments. Only for a take without draws. */
 uint16_t dk_sim_take_fast(const struct dk_sim_dev *d, struct dk_sim_queue *q, const uint8_t *desc,
-                          const uint8_t *avail, uint16_t from, uint16_t to,
-                          struct dk_sim_run *run);
+                          const uint8_t *avail, uint16_t from, uint16_t to, struct dk_sim_run *run);
 
 /* Where byte @off of the request's readable (@write 0) or writable (1)
  * buffers lives, and how many bytes follow it in the same buffer (@rem).

@@ -137,8 +137,7 @@ uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const u
 /* Out of line, so that its loop has the registers to itself: the take
  * calls it once per run of common chains, not once per chain. */
 uint16_t dk_sim_take_fast(const struct dk_sim_dev *d, struct dk_sim_queue *q, const uint8_t *desc,
-                          const uint8_t *avail, uint16_t from, uint16_t to,
-                          struct dk_sim_run *run)
+                          const uint8_t *avail, uint16_t from, uint16_t to, struct dk_sim_run *run)
 {
     struct dk_sim_run w = *run;
     uint32_t num = q->num;
