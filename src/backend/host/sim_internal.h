@@ -217,8 +217,9 @@ static inline unsigned dk_sim_tlb_find(const struct dk_sim_tlb *tlb, unsigned k,
 }
 
 /*
- * The chain nearly every request is, cheaply, inline in the take loop:
- * direct descriptors, every buffer in an IOTLB entry. It holds the chain
+ * The chain nearly every request is, cheaply, inline in the take's loops
+ * (dk_sim_take_fast and the take's general step): direct descriptors,
+ * every buffer in an IOTLB entry. It holds the chain
  * to dk_sim_walk's rules but answers DK_SIM_WALK_GENERAL, rather than a
  * reason, at anything else (a `next` out of range, INDIRECT, a zero
  * length, readable after writable, more than DK_VIRTQ_CHAIN_MAX buffers,
@@ -333,8 +334,9 @@ static inline void dk_sim_run_add(struct dk_sim_queue *q, struct dk_sim_run *run
  * is the common chain (a head in range and not busy, dk_sim_walk_fast
  * takes it, dk_sim_dev_shape accepts it): live, numbered, started, due
  * and in @run. Returns the entry it stopped at (@to: all taken); that
- * entry is for the general rules, and nothing of it was written but its
- * request slot's segments. Only for a take without draws. */
+ * entry is for the general rules, and nothing of it was written but the
+ * walk in its request slot (segments and sums), if its head was in range.
+ * Only for a take without draws. */
 uint16_t dk_sim_take_fast(const struct dk_sim_dev *d, struct dk_sim_queue *q, const uint8_t *desc,
                           const uint8_t *avail, uint16_t from, uint16_t to, struct dk_sim_run *run);
 

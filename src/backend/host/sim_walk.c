@@ -2,7 +2,9 @@
 /*
  * Device side of the split virtqueue: walking a descriptor chain (virtio
  * 2.7.5, 2.7.5.3) into a request's segments, translating every buffer.
- * Device role only; sim_vq.c takes chains off the available ring.
+ * Device role only; sim_vq.c takes chains off the available ring, the
+ * common ones in runs through dk_sim_take_fast (the fast walk is inline in
+ * sim_internal.h).
  *
  * SECURITY: a chain is walked and translated completely before any of its
  * memory is touched, and the walk only fills the request: a driver error is
