@@ -28,7 +28,8 @@
  *
  * Caller storage only: no allocation. struct dk_sim_dev is large (about
  * 130 KiB: one 512-byte request slot per descriptor head) and is best kept
- * static.
+ * static; it is 64-byte aligned (its request slots are cache lines), which
+ * static and automatic storage honour (heap storage: aligned_alloc).
  *
  * Byte order: the simulated machine is little-endian, so the legacy
  * layout's "guest-native" ring and config fields are little-endian too.
@@ -231,36 +232,46 @@ struct dk_sim_cfg {
     const struct dk_sim_log *replay; /**< optional: take latency and rng seeds from here */
 };
 
-/** One device-side buffer of a taken request, as translated at take time. */
+/** One device-side buffer of a taken request, as translated at take time.
+ *  It is device-writable if its index is the request's nread or more
+ *  (readable buffers come first). */
 struct dk_sim_seg {
     uint64_t addr; /**< DMA address */
     uint32_t len;
-    uint32_t write; /**< 1: device-writable */
-    uint8_t *ptr;   /**< its host memory, valid while the request's gen is current */
+    uint32_t pad; /**< not written */
+    uint8_t *ptr; /**< its host memory, valid while the request's gen is current */
 };
 
 /**
  * A request the device took and has not completed, stored at the index of
  * its head descriptor (a head is outstanding at most once). Written only by
  * the device. Pending requests form a list ordered by (due, req).
+ *
+ * Layout: a slot is 512 bytes and starts a cache line (the queue's request
+ * table is 64-byte aligned), and what a take writes and a completion reads
+ * for a chain of up to three buffers (every field up to seg[2]) fills the
+ * slot's first two lines; rng_seed, which only rng requests and logging
+ * runs use, is after the segments.
  */
 struct dk_sim_req {
     uint64_t due;      /**< completion time */
-    uint64_t start;    /**< time taken */
-    uint64_t rng_seed; /**< per-request generator seed (rng bytes and length) */
+    uint64_t gen;      /**< dk_host_dma_gen() when seg[].ptr were translated */
     uint64_t readable; /**< device-readable bytes */
     uint64_t writable; /**< device-writable bytes */
-    uint64_t gen;      /**< dk_host_dma_gen() when seg[].ptr were translated */
+    uint64_t start;    /**< time taken */
     uint32_t req;      /**< request number */
     uint16_t next;     /**< the next pending request, DK_SIM_NIL after the last */
     uint8_t nseg;      /**< segments, readable ones first */
     uint8_t nread;
     uint8_t live;
-    uint8_t pad[3];
+    uint8_t pad[7];
     struct dk_sim_seg seg[DK_VIRTQ_CHAIN_MAX];
+    /** Per-request generator seed (rng bytes and length); set at take time
+     *  only where something reads it (sim_vq.c, dk_sim_timing). */
+    uint64_t rng_seed;
     /** To 512 bytes in all: a request slot is found on every take and
      *  completion, and a power-of-two stride makes that a shift. */
-    uint8_t pad_slot[512u - 64u - sizeof(struct dk_sim_seg) * DK_VIRTQ_CHAIN_MAX];
+    uint8_t pad_slot[512u - 56u - 8u - sizeof(struct dk_sim_seg) * DK_VIRTQ_CHAIN_MAX];
 };
 
 /**
@@ -290,7 +301,8 @@ struct dk_sim_queue {
         uint32_t num, pad;
         uint8_t *desc_p, *avail_p, *used_p;
     } rings;
-    struct dk_sim_req req[DK_VIRTQ_SIZE_MAX];
+    /** Each slot starts a cache line: see struct dk_sim_req. */
+    _Alignas(64) struct dk_sim_req req[DK_VIRTQ_SIZE_MAX];
 };
 
 /**
@@ -324,7 +336,9 @@ struct dk_sim_dev {
     uint8_t *disk;
     uint32_t accel_max_len; /**< accel: current config max_len */
     uint32_t accel_max_cfg;
-    uint64_t prng; /**< splitmix64 state */
+    /** splitmix64 state; drawn from only by a device whose draws something
+     *  reads (jitter, rng, a log or a replay): else it stays cfg.seed. */
+    uint64_t prng;
     uint64_t latency, jitter;
     uint32_t req_seq; /**< next request number */
     uint32_t ev_id;   /**< host event id of the pending completion event, 0: none */

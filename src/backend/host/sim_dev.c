@@ -66,7 +66,7 @@ int dk_sim_blk_exec(struct dk_sim_dev *d, const struct dk_sim_req *r, int fail, 
     *used_len = 1;
     /* The header is usually one buffer translated at take time: read its
      * two fields in place (each once); otherwise gather it. */
-    if (r->gen == dk_host_dma_gen(d->host) && r->seg[0].len >= sizeof hdr && !r->seg[0].write) {
+    if (r->gen == dk_host_dma_gen(d->host) && r->seg[0].len >= sizeof hdr && r->nread != 0) {
         type = dk_sim_ld32(r->seg[0].ptr);
         sector = dk_sim_ld64(r->seg[0].ptr + 8);
     } else {

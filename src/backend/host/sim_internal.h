@@ -11,9 +11,14 @@
 #include <driverkit/host_sim.h>
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct dk_sim_req) == 512, "request slots are 512 bytes (host_sim.h)");
+_Static_assert(offsetof(struct dk_sim_req, seg) + 3u * sizeof(struct dk_sim_seg) <= 128u,
+               "a three-buffer request fits the slot's first two cache lines (host_sim.h)");
+_Static_assert(offsetof(struct dk_sim_queue, req) % 64u == 0 && _Alignof(struct dk_sim_dev) >= 64u,
+               "request slots start cache lines (host_sim.h)");
 
 /* Driver memory may be unaligned (a buggy driver's), so rings and headers
  * are read and written through memcpy, which any alignment allows; all of
@@ -141,17 +146,6 @@ uint8_t *dk_sim_dma_miss(struct dk_sim_dev *d, uint64_t addr, uint64_t len);
 uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const uint8_t *desc,
                      uint16_t head, struct dk_sim_req *r);
 
-/* dk_sim_walk_first's answer for a chain it leaves to dk_sim_walk. */
-#define DK_SIM_WALK_GENERAL 0xffffffffu
-
-/* The common chain, cheaply: DK_SIM_DF_NONE with @r filled exactly as
- * dk_sim_walk would fill it, or DK_SIM_WALK_GENERAL (only @r written) for
- * anything else, which dk_sim_walk then walks from the start. @gen: the
- * host's DMA generation, to which the caller synced the IOTLB (if it did
- * not, the answer is DK_SIM_WALK_GENERAL). */
-uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struct dk_sim_queue *q,
-                           const uint8_t *desc, uint16_t head, uint64_t gen, struct dk_sim_req *r);
-
 #define DK_SIM_TLB (sizeof(((struct dk_sim_dev *)0)->tlb) / sizeof(((struct dk_sim_dev *)0)->tlb[0]))
 
 /* SECURITY: once a VMO went away (the host's DMA generation @gen moved),
@@ -197,6 +191,154 @@ static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t 
     }
     return dk_sim_dma_miss(d, addr, len);
 }
+
+/* dk_sim_walk_first's answer for a chain it leaves to dk_sim_walk. */
+#define DK_SIM_WALK_GENERAL 0xffffffffu
+
+_Static_assert((DK_SIM_TLB & (DK_SIM_TLB - 1u)) == 0, "IOTLB entries: a power of two");
+
+/* The IOTLB entry that holds all of [addr, addr + len), trying @k first
+ * and the ones after it next; DK_SIM_TLB if none does. The order changes
+ * only the work: no two live entries hold one address (an entry is made
+ * only on a miss, for the whole VMO), and an address maps to the same
+ * host byte through any entry made in one DMA generation. */
+static inline unsigned dk_sim_tlb_find(const struct dk_sim_tlb *tlb, unsigned k, uint64_t addr,
+                                       uint64_t len)
+{
+    unsigned j;
+
+    for (j = 0; j < DK_SIM_TLB; j++, k = (k + 1u) & (DK_SIM_TLB - 1u)) {
+        uint64_t off = addr - tlb[k].dma;
+
+        if (off < tlb[k].len && len <= tlb[k].len - off)
+            return k;
+    }
+    return DK_SIM_TLB;
+}
+
+/*
+ * The chain nearly every request is, cheaply, inline in the take's loops
+ * (dk_sim_take_fast and the take's general step): direct descriptors,
+ * every buffer in an IOTLB entry. It holds the chain
+ * to dk_sim_walk's rules but answers DK_SIM_WALK_GENERAL, rather than a
+ * reason, at anything else (a `next` out of range, INDIRECT, a zero
+ * length, readable after writable, more than DK_VIRTQ_CHAIN_MAX buffers,
+ * an IOTLB miss), so the general walk decides every hostile or unusual
+ * chain and the reason is its own; for a chain it takes, DK_SIM_DF_NONE
+ * with @r filled exactly as dk_sim_walk fills it. It writes nothing but @r
+ * and *@hint: an IOTLB miss is left to dk_sim_dma_miss. BOUND: at most
+ * DK_VIRTQ_CHAIN_MAX descriptors, so a loop ends here too.
+ *
+ * The caller has checked @head < @num and synced the IOTLB @tlb to the
+ * host's DMA generation @gen (a take does both first); dk_sim_walk_first
+ * is this with those checks.
+ *
+ * @hint: the IOTLB entry the chain's first buffer tries first; each next
+ * buffer tries the entry after the one its predecessor hit first (a blk
+ * chain goes header memory, data, header memory: two VMOs, alternating),
+ * and a chain taken leaves *@hint at the entry its last buffer hit, where
+ * the next chain's header most likely is. It orders the search only.
+ */
+static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint8_t *desc,
+                                        uint32_t num, uint16_t head, uint64_t gen, unsigned *hint,
+                                        struct dk_sim_req *r)
+{
+    struct dk_sim_seg *s = r->seg;
+    uint32_t i = head, n = 0;
+    unsigned k = *hint & (DK_SIM_TLB - 1u);
+
+    /* The sums are kept in @r itself: a declined chain leaves them to the
+     * general walk, which starts them again. */
+    r->readable = 0;
+    r->writable = 0;
+    r->nread = 0;
+
+    for (;;) {
+        const uint8_t *p = desc + 16u * i;
+        uint64_t addr = dk_sim_ld64(p);
+        /* len, flags and next in one load; flags tested where they are. */
+        uint64_t lfn = dk_sim_ld64(p + 8);
+        uint32_t len = (uint32_t)lfn;
+
+        if ((lfn & (uint64_t)DK_VRING_DESC_F_INDIRECT << 32) || len == 0)
+            return DK_SIM_WALK_GENERAL;
+        k = dk_sim_tlb_find(tlb, k, addr, len);
+        if (k == DK_SIM_TLB)
+            return DK_SIM_WALK_GENERAL;
+        s->addr = addr;
+        s->len = len;
+        s->ptr = tlb[k].ptr + (addr - tlb[k].dma);
+        if (lfn & (uint64_t)DK_VRING_DESC_F_WRITE << 32) {
+            r->writable += len;
+        } else {
+            /* Readable after writable: every buffer is non-empty, so
+             * writable bytes mean a writable buffer came before. */
+            if (r->writable != 0)
+                return DK_SIM_WALK_GENERAL;
+            r->nread++;
+            r->readable += len;
+        }
+        s++;
+        n++;
+        if (!(lfn & (uint64_t)DK_VRING_DESC_F_NEXT << 32))
+            break;
+        if (n == DK_VIRTQ_CHAIN_MAX)
+            return DK_SIM_WALK_GENERAL;
+        i = (uint32_t)(lfn >> 48);
+        if (i >= num)
+            return DK_SIM_WALK_GENERAL;
+        k = (k + 1u) & (DK_SIM_TLB - 1u);
+    }
+    *hint = k;
+    r->gen = gen;
+    r->nseg = (uint8_t)n;
+    return DK_SIM_DF_NONE;
+}
+
+/* dk_sim_walk_fast for any caller: DK_SIM_WALK_GENERAL also for a head out
+ * of range or an IOTLB not synced to @gen. */
+static inline uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struct dk_sim_queue *q,
+                                         const uint8_t *desc, uint16_t head, uint64_t gen,
+                                         unsigned *hint, struct dk_sim_req *r)
+{
+    if (d->tlb_gen != gen || head >= q->num)
+        return DK_SIM_WALK_GENERAL;
+    return dk_sim_walk_fast(d->tlb, desc, q->num, head, gen, hint, r);
+}
+
+/*
+ * A take's requests without draws (sim_vq.c, dk_sim_draws): all due at
+ * @due, numbered from @seq, linked through next in request order from
+ * @first to @last (DK_SIM_NIL: none yet), to join the pending list as one
+ * run at the end of the take. @gen: the host's DMA generation, to which
+ * the take synced the IOTLB; @hint: the fast walk's IOTLB hint.
+ */
+struct dk_sim_run {
+    uint64_t now, due, gen;
+    uint32_t seq;
+    unsigned hint;
+    uint16_t first, last;
+};
+
+/* Link request @head to the end of @run. */
+static inline void dk_sim_run_add(struct dk_sim_queue *q, struct dk_sim_run *run, uint16_t head)
+{
+    if (run->last == DK_SIM_NIL)
+        run->first = head;
+    else
+        q->req[run->last].next = head;
+    run->last = head;
+}
+
+/* sim_walk.c: take the available entries @from..@to of @q as far as each
+ * is the common chain (a head in range and not busy, dk_sim_walk_fast
+ * takes it, dk_sim_dev_shape accepts it): live, numbered, started, due
+ * and in @run. Returns the entry it stopped at (@to: all taken); that
+ * entry is for the general rules, and nothing of it was written but the
+ * walk in its request slot (segments and sums), if its head was in range.
+ * Only for a take without draws. */
+uint16_t dk_sim_take_fast(const struct dk_sim_dev *d, struct dk_sim_queue *q, const uint8_t *desc,
+                          const uint8_t *avail, uint16_t from, uint16_t to, struct dk_sim_run *run);
 
 /* Where byte @off of the request's readable (@write 0) or writable (1)
  * buffers lives, and how many bytes follow it in the same buffer (@rem).

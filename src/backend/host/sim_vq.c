@@ -56,6 +56,29 @@ static void dk_sim_list_insert(struct dk_sim_queue *q, uint16_t head, uint64_t d
         q->first = head;
 }
 
+/* Put the run @first..@last, requests linked in request order and all due
+ * at @due, into the pending list as inserting them one by one would: an
+ * append, unless the last pending one is due later (due times wrapped past
+ * 2^64, or another run's latency), which inserts them one by one. */
+static void dk_sim_list_splice(struct dk_sim_queue *q, uint16_t first, uint16_t last, uint64_t due)
+{
+    uint16_t at = q->last, next;
+
+    q->req[last].next = DK_SIM_NIL;
+    if (at == DK_SIM_NIL || q->req[at].due <= due) {
+        if (at != DK_SIM_NIL)
+            q->req[at].next = first;
+        else
+            q->first = first;
+        q->last = last;
+        return;
+    }
+    for (; first != DK_SIM_NIL; first = next) {
+        next = q->req[first].next;
+        dk_sim_list_insert(q, first, due);
+    }
+}
+
 /* Take the first (earliest due) request @r off the pending list; returns
  * the new first. */
 static uint16_t dk_sim_list_pop(struct dk_sim_queue *q, struct dk_sim_req *r)
@@ -189,15 +212,36 @@ static uint64_t dk_sim_timing(struct dk_sim_dev *d, struct dk_sim_req *r, uint64
     return r->due;
 }
 
+/* Does anything ever read what dk_sim_timing draws? Its jitter only with
+ * jitter_ns; the rng seed only an rng device's answers and a log's
+ * COMPLETE entries; replay overrides both. Where nothing does, a request
+ * is due at now + latency and nothing is drawn: no one can see the
+ * generator, so no one can tell. This holds for the device's whole life,
+ * since kind, jitter, log and replay are set by dk_sim_init alone, so a
+ * run never mixes drawing and not drawing; a recording run (log) and a
+ * replaying one (replay) always draw, and stay in step.
+ * test_sim_run.c holds runs with and without a log to each other. */
+static int dk_sim_draws(const struct dk_sim_dev *d)
+{
+    return d->jitter != 0 || d->kind == DK_SIM_RNG || d->log != NULL || d->replay != NULL;
+}
+
 static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t qi)
 {
     uint8_t *desc, *avail, *used;
-    uint16_t aidx, last, taken = 0;
-    uint32_t num = q->num;
-    uint64_t now = dk_host_now(d->host), gen = dk_host_dma_gen(d->host);
+    uint16_t aidx, first, last;
+    uint32_t num = q->num, why = DK_SIM_DF_NONE, id = 0;
+    struct dk_sim_run run;
+    int draws = dk_sim_draws(d);
 
+    run.now = dk_host_now(d->host);
+    run.gen = dk_host_dma_gen(d->host);
+    run.due = run.now + d->latency;
+    run.seq = d->req_seq;
+    run.hint = 0;
+    run.first = run.last = DK_SIM_NIL;
     /* Nothing in a take destroys a VMO: one IOTLB sync serves every chain. */
-    dk_sim_tlb_sync(d, gen);
+    dk_sim_tlb_sync(d, run.gen);
     if (dk_sim_rings(d, q) != 0) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_RING_DMA, UINT32_MAX);
         return;
@@ -209,42 +253,62 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
     /* ORDERING: acquire after reading avail->idx; pairs with the driver's
      * write barrier between filling ring slots and storing avail->idx. */
     atomic_thread_fence(memory_order_acquire);
-    last = q->last_avail;
+    first = last = q->last_avail;
     if ((uint16_t)(aidx - last) > num) {
         dk_sim_driver_fault(d, q, DK_SIM_DF_AVAIL_JUMP, aidx);
         return;
     }
-    while (last != aidx) {
-        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (last & (num - 1u)));
+    /* The common chains in runs (dk_sim_take_fast); each chain that stops
+     * one, by the general rules here. The counters are stored once below,
+     * before anything (a driver fault included) reads them. */
+    for (;;) {
+        uint16_t head;
         struct dk_sim_req *r;
-        uint32_t why;
 
+        if (!draws)
+            last = dk_sim_take_fast(d, q, desc, avail, last, aidx, &run);
+        if (last == aidx)
+            break;
+        head = dk_sim_ld16(avail + 4 + 2u * (last & (num - 1u)));
+        id = head;
         if (head >= num) {
-            dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_RANGE, head);
-            return;
+            why = DK_SIM_DF_HEAD_RANGE;
+            break;
         }
         r = &q->req[head];
         if (r->live) {
-            dk_sim_driver_fault(d, q, DK_SIM_DF_HEAD_BUSY, head);
-            return;
+            why = DK_SIM_DF_HEAD_BUSY;
+            break;
         }
-        why = dk_sim_walk_first(d, q, desc, head, gen, r);
+        /* The IOTLB stays synced to run.gen (above) all through the take.
+         * With draws every chain comes here, so the fast walk goes first. */
+        why = dk_sim_walk_fast(d->tlb, desc, num, head, run.gen, &run.hint, r);
         if (why == DK_SIM_WALK_GENERAL)
             why = dk_sim_walk(d, q, desc, head, r);
         if (why == DK_SIM_DF_NONE)
             why = dk_sim_dev_shape(d, r);
-        if (why != DK_SIM_DF_NONE) {
-            dk_sim_driver_fault(d, q, why, head);
-            return;
-        }
+        if (why != DK_SIM_DF_NONE)
+            break;
         r->live = 1;
-        r->req = d->req_seq++;
-        r->start = now;
-        dk_sim_list_insert(q, head, dk_sim_timing(d, r, now));
-        q->pending++;
-        d->stats.requests++;
-        q->last_avail = ++last;
-        taken++;
+        r->req = run.seq++;
+        r->start = run.now;
+        if (draws) {
+            dk_sim_list_insert(q, head, dk_sim_timing(d, r, run.now));
+        } else {
+            r->due = run.due;
+            dk_sim_run_add(q, &run, head);
+        }
+        last++;
+    }
+    if (run.first != DK_SIM_NIL)
+        dk_sim_list_splice(q, run.first, run.last, run.due);
+    q->last_avail = last;
+    q->pending = (uint16_t)(q->pending + (uint16_t)(last - first));
+    d->stats.requests += (uint16_t)(last - first);
+    d->req_seq = run.seq;
+    if (why != DK_SIM_DF_NONE) {
+        dk_sim_driver_fault(d, q, why, id);
+        return;
     }
     if (dk_sim_has(d, DK_VIRTIO_F_EVENT_IDX)) {
         /* avail_event: notify us again at the next new entry. ORDERING:
@@ -253,7 +317,7 @@ static void dk_sim_take(struct dk_sim_dev *d, struct dk_sim_queue *q, uint32_t q
         atomic_thread_fence(memory_order_release);
         dk_sim_st16(used + 4 + 8u * num, last);
     }
-    dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, taken, 0, aidx);
+    dk_sim_log_put(d, DK_SIM_LOG_NOTIFY, qi, 0, (uint16_t)(last - first), 0, aidx);
     dk_sim_arm(d);
 }
 
@@ -329,13 +393,66 @@ static void dk_sim_used_publish(struct dk_sim_queue *q, uint8_t *used, uint16_t 
     q->used_idx = idx;
 }
 
+/* Take the @n requests completed from the front of @q's pending list off
+ * it; @head is the new first (DK_SIM_NIL: the list is empty). Their live
+ * flags were cleared one by one. */
+static void dk_sim_list_drop(struct dk_sim_queue *q, uint16_t head, uint16_t n)
+{
+    q->first = head;
+    if (head == DK_SIM_NIL)
+        q->last = DK_SIM_NIL;
+    q->pending = (uint16_t)(q->pending - n);
+}
+
+/*
+ * The completions nearly every batch is: blk reads (dk_sim_blk_read_fast)
+ * with no fault armed and no log. From @head, complete each request due
+ * by @now as the general loop in dk_sim_complete_due would (used element,
+ * live flag, last_done); stop at the first one not due or not such a read,
+ * which that loop then decides. Returns where it stopped; *@idx and *@done
+ * move on by the requests completed.
+ */
+static uint16_t dk_sim_complete_fast(struct dk_sim_dev *d, struct dk_sim_queue *q, uint16_t head,
+                                     uint64_t now, uint8_t *used, uint16_t *idx, uint16_t *done)
+{
+    uint8_t *ring = used + 4;
+    uint32_t mask = q->num - 1u, len;
+    uint16_t i = *idx, n = 0, prev = DK_SIM_NIL;
+    uint8_t status;
+
+    while (head != DK_SIM_NIL) {
+        struct dk_sim_req *r = &q->req[head];
+        uint8_t *elem;
+
+        if (r->due > now || dk_sim_blk_read_fast(d, r, &len, &status) != 0)
+            break;
+        elem = ring + 8u * (i & mask);
+        dk_sim_st32(elem, head);
+        dk_sim_st32(elem + 4, len);
+        i++;
+        r->live = 0;
+        n++;
+        prev = head;
+        head = r->next;
+    }
+    if (n != 0) {
+        q->last_done = prev;
+        q->have_done = 1;
+    }
+    *idx = i;
+    *done = (uint16_t)(*done + n);
+    return head;
+}
+
 static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
 {
     struct dk_sim_queue *q = &d->q[qi];
     uint8_t *used, *avail;
-    uint16_t old, idx, head = q->first;
+    uint16_t old, idx, head = q->first, done = 0;
     uint32_t f = DK_SIM_FAULT_NONE, num = q->num;
-    int any = 0;
+    /* Nothing in a batch arms a fault or sets a log: both are read once. */
+    int armed = d->fault != DK_SIM_FAULT_NONE && d->fault != DK_SIM_FAULT_CONFIG_TEAR;
+    int logging = d->log != NULL;
 
     if (head == DK_SIM_NIL || q->req[head].due > now)
         return;
@@ -346,7 +463,12 @@ static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
     avail = q->rings.avail_p;
     used = q->rings.used_p;
     old = idx = q->used_idx;
-    for (; head != DK_SIM_NIL; head = dk_sim_list_pop(q, &q->req[head])) {
+    if (!armed && !logging && d->kind == DK_SIM_BLK)
+        head = dk_sim_complete_fast(d, q, head, now, used, &idx, &done);
+    /* The requests completed are taken off the pending list once, at the
+     * end (dk_sim_list_drop); until then only their live flags say so,
+     * which is all dk_sim_stray_id reads of them. */
+    while (head != DK_SIM_NIL) {
         struct dk_sim_req *r = &q->req[head];
         uint32_t id = head, len;
         uint8_t status;
@@ -354,12 +476,16 @@ static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
 
         if (r->due > now)
             break;
-        f = dk_sim_fault_due(d);
-        if (f == DK_SIM_FAULT_STALL || f == DK_SIM_FAULT_NEEDS_RESET) {
-            dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, head, 0, 0, f);
-            break;
+        if (armed) {
+            f = dk_sim_fault_due(d);
+            if (f == DK_SIM_FAULT_STALL || f == DK_SIM_FAULT_NEEDS_RESET) {
+                dk_sim_log_put(d, DK_SIM_LOG_FAULT, qi, head, 0, 0, f);
+                break;
+            }
         }
         if (dk_sim_dev_exec(d, r, f == DK_SIM_FAULT_ERROR_STATUS, &len, &status) != 0) {
+            dk_sim_list_drop(q, head, done);
+            d->stats.completions += done;
             dk_sim_used_publish(q, used, idx);
             dk_sim_driver_fault(d, q, DK_SIM_DF_BUF_GONE, head);
             return;
@@ -379,15 +505,18 @@ static void dk_sim_complete_due(struct dk_sim_dev *d, uint32_t qi, uint64_t now)
         idx++;
         if (f == DK_SIM_FAULT_USED_IDX_JUMP)
             idx = (uint16_t)(idx + num);
-        if (d->log != NULL)
+        if (logging)
             dk_sim_log_complete(d, qi, r, id, len, status);
-        d->stats.completions++;
         q->last_done = head;
         q->have_done = 1;
-        any = 1;
+        r->live = 0;
+        done++;
         f = DK_SIM_FAULT_NONE;
+        head = r->next;
     }
-    if (any) {
+    dk_sim_list_drop(q, head, done);
+    d->stats.completions += done;
+    if (done) {
         int notify;
 
         dk_sim_used_publish(q, used, idx);

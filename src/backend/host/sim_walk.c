@@ -2,7 +2,9 @@
 /*
  * Device side of the split virtqueue: walking a descriptor chain (virtio
  * 2.7.5, 2.7.5.3) into a request's segments, translating every buffer.
- * Device role only; sim_vq.c takes chains off the available ring.
+ * Device role only; sim_vq.c takes chains off the available ring, the
+ * common ones in runs through dk_sim_take_fast (the fast walk is inline in
+ * sim_internal.h).
  *
  * SECURITY: a chain is walked and translated completely before any of its
  * memory is touched, and the walk only fills the request: a driver error is
@@ -33,7 +35,6 @@ static uint32_t dk_sim_add_seg(struct dk_sim_dev *d, struct dk_sim_req *r, uint6
     s = &r->seg[r->nseg++];
     s->addr = addr;
     s->len = len;
-    s->write = (uint32_t)write;
     s->ptr = p;
     if (write) {
         r->writable += len;
@@ -135,70 +136,31 @@ uint32_t dk_sim_walk(struct dk_sim_dev *d, const struct dk_sim_queue *q, const u
     return why == DK_SIM_DF_NONE ? why : dk_sim_walk_from(d, q, desc, head, r, 1);
 }
 
-/* The chain nearly every request is: direct descriptors, every buffer in
- * an IOTLB entry. It holds the chain to dk_sim_walk's rules but answers
- * DK_SIM_WALK_GENERAL, rather than a reason, at anything else (an index
- * out of range, INDIRECT, a zero length, readable after writable, more
- * than DK_VIRTQ_CHAIN_MAX buffers, an IOTLB miss), so the general walk
- * decides every hostile or unusual chain and the reason is its own. It
- * touches nothing but @r: an IOTLB miss is left to dk_sim_dma_miss.
- * BOUND: at most DK_VIRTQ_CHAIN_MAX descriptors, so a loop ends here too. */
-uint32_t dk_sim_walk_first(const struct dk_sim_dev *d, const struct dk_sim_queue *q,
-                           const uint8_t *desc, uint16_t head, uint64_t gen, struct dk_sim_req *r)
+/* Out of line, so that its loop has the registers to itself: the take
+ * calls it once per run of common chains, not once per chain. */
+uint16_t dk_sim_take_fast(const struct dk_sim_dev *d, struct dk_sim_queue *q, const uint8_t *desc,
+                          const uint8_t *avail, uint16_t from, uint16_t to, struct dk_sim_run *run)
 {
-    uint32_t i = head, num = q->num, n = 0;
+    struct dk_sim_run w = *run;
+    uint32_t num = q->num;
 
-    if (d->tlb_gen != gen)
-        return DK_SIM_WALK_GENERAL;
-    r->readable = 0;
-    r->writable = 0;
-    r->nread = 0;
-    for (;;) {
-        const uint8_t *p = desc + 16u * i;
-        const struct dk_sim_tlb *t = d->tlb;
-        struct dk_sim_seg *s = &r->seg[n];
-        uint64_t addr, off;
-        uint32_t len;
-        uint16_t flags;
+    for (; from != to; from++) {
+        uint16_t head = dk_sim_ld16(avail + 4 + 2u * (from & (num - 1u)));
+        struct dk_sim_req *r;
 
-        if (i >= num)
-            return DK_SIM_WALK_GENERAL;
-        addr = dk_sim_ld64(p);
-        len = dk_sim_ld32(p + 8);
-        flags = dk_sim_ld16(p + 12);
-        if ((flags & DK_VRING_DESC_F_INDIRECT) || len == 0)
-            return DK_SIM_WALK_GENERAL;
-        /* dk_sim_tlb_hit, spelled out so that a hit needs no NULL test. */
-        for (;;) {
-            off = addr - t->dma;
-            if (off < t->len && len <= t->len - off)
-                break;
-            if (++t == d->tlb + DK_SIM_TLB)
-                return DK_SIM_WALK_GENERAL;
-        }
-        s->addr = addr;
-        s->len = len;
-        s->ptr = t->ptr + off;
-        if (flags & DK_VRING_DESC_F_WRITE) {
-            s->write = 1;
-            r->writable += len;
-        } else {
-            /* Readable after writable: every buffer is non-empty, so
-             * writable bytes mean a writable buffer came before. */
-            if (r->writable != 0)
-                return DK_SIM_WALK_GENERAL;
-            s->write = 0;
-            r->nread++;
-            r->readable += len;
-        }
-        n++;
-        if (!(flags & DK_VRING_DESC_F_NEXT))
+        if (head >= num)
             break;
-        if (n == DK_VIRTQ_CHAIN_MAX)
-            return DK_SIM_WALK_GENERAL;
-        i = dk_sim_ld16(p + 14);
+        r = &q->req[head];
+        if (r->live ||
+            dk_sim_walk_fast(d->tlb, desc, num, head, w.gen, &w.hint, r) != DK_SIM_DF_NONE ||
+            dk_sim_dev_shape(d, r) != DK_SIM_DF_NONE)
+            break;
+        r->live = 1;
+        r->req = w.seq++;
+        r->start = w.now;
+        r->due = w.due;
+        dk_sim_run_add(q, &w, head);
     }
-    r->gen = gen;
-    r->nseg = (uint8_t)n;
-    return DK_SIM_DF_NONE;
+    *run = w;
+    return from;
 }
