@@ -126,8 +126,8 @@ static inline int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t 
     hdr_dma = b->reqs_dma + (uint64_t)slot * DK_VBLK_HDR_BYTES;
     /* OUT: header and data readable, status writable; IN: data writable too. */
     dk_vq_chain3(&b->q, hdr_dma, DK_VBLK_HDR_BYTES, addr, len,
-                 type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE, dk_vblk_status_dma(b, slot), 1u,
-                 type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
+                 type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE, dk_vblk_status_dma(b, slot),
+                 1u, type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
     if (publish)
         dk_vq_publish(&b->q);
     return dk_reject(why, DK_R_NONE, DK_OK);
@@ -243,71 +243,78 @@ int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struc
 static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n)
 {
     struct dk_virtq *q = &b->q;
-    const uint64_t cap = b->capacity;
-    const uint32_t size_max = b->size_max, read_only = b->read_only;
-    uint16_t *const free_next = q->free_next;
-    uint8_t *const ring = q->ring;
-    struct dk_virtq_head *const heads = q->heads;
-    uint8_t *const hdrs = b->hdrs, *const status = b->status;
-    volatile uint16_t *const avail = dk_vq_avail_ring(q);
-    const uint64_t reqs_dma = b->reqs_dma, status_dma = reqs_dma + (uint64_t)q->size * DK_VBLK_HDR_BYTES;
-    const uint16_t mask = (uint16_t)(q->size - 1u);
-    uint16_t free_head = q->free_head, num_free = q->num_free, idx = q->avail_idx;
-    unsigned k;
+    uint16_t *free_next, free_head, idx, mask;
+    struct dk_virtq_head *heads;
+    volatile uint16_t *avail;
+    uint8_t *ring, *hdrs, *status;
+    uint64_t reqs_dma, status_dma;
+    unsigned k, m;
 
     if (q->magic != DK_VIRTQ_MAGIC || q->fault != 0 || q->use_indirect)
         return 0;
-    for (k = 0; k < n; k++) {
-        const struct dk_vblk_io *x = &io[k];
-        const uint64_t sector = x->sector, addr = x->data.addr;
-        const uint32_t len = x->data.len, type = x->type;
-        uint16_t d0, d1, d2, f1;
-        struct dk_vdesc *dd;
-        struct dk_virtq_head *h;
-        uint8_t *hdr;
-        uint64_t hdr_dma;
+    /* First the checks, over as many requests as the ring has room for:
+     * dk_vblk_submit_one's, in one expression (a refusal goes back to it
+     * for its reason). BOUND: the range test cannot overflow. */
+    {
+        const uint64_t cap = b->capacity;
+        const uint32_t size_max = b->size_max, read_only = b->read_only;
+        const unsigned room = q->num_free / 3u;
 
-        /* dk_vblk_submit_one's checks, in one expression (a refusal goes
-         * back to it for its reason). BOUND: the range test cannot overflow. */
-        if (x->nseg != 1u || (type != DK_VBLK_T_IN && (type != DK_VBLK_T_OUT || read_only)) ||
-            len == 0 || (size_max != 0 && len > size_max) || len % DK_VBLK_SECTOR != 0 ||
-            sector > cap || len / DK_VBLK_SECTOR > cap - sector || len > UINT32_MAX - 17u ||
-            num_free < 3u)
-            break;
-        /* dk_vq_chain3 on the locals: the head is the free list's first
-         * descriptor, and the request record is indexed by it. */
-        d0 = free_head;
-        d1 = free_next[d0];
-        d2 = free_next[d1];
-        free_head = free_next[d2];
-        num_free = (uint16_t)(num_free - 3u);
-        hdr = hdrs + (size_t)d0 * DK_VBLK_HDR_BYTES;
-        dk_vio_put64(hdr, type);
-        dk_vio_put64(hdr + 8, sector);
-        status[d0] = DK_VBLK_S_UNSET;
-        hdr_dma = reqs_dma + (uint64_t)d0 * DK_VBLK_HDR_BYTES;
-        dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d0);
-        *dd = (struct dk_vdesc){hdr_dma, DK_VBLK_HDR_BYTES, DK_VRING_DESC_F_NEXT, d1};
+        if (n > room)
+            n = room;
+        for (m = 0; m < n; m++) {
+            const struct dk_vblk_io *x = &io[m];
+            const uint64_t sector = x->sector;
+            const uint32_t len = x->data.len, type = x->type;
+
+            if (x->nseg != 1u || (type != DK_VBLK_T_IN && (type != DK_VBLK_T_OUT || read_only)) ||
+                len == 0 || (size_max != 0 && len > size_max) || len % DK_VBLK_SECTOR != 0 ||
+                sector > cap || len / DK_VBLK_SECTOR > cap - sector || len > UINT32_MAX - 17u)
+                break;
+        }
+    }
+    /* Then the chains of io[0..m), which all passed: dk_vq_chain3 on
+     * locals. The head is the free list's first descriptor, and the request
+     * header and status byte are indexed by it. */
+    free_next = q->free_next;
+    ring = q->ring;
+    heads = q->heads;
+    hdrs = b->hdrs;
+    status = b->status;
+    avail = dk_vq_avail_ring(q);
+    reqs_dma = b->reqs_dma;
+    status_dma = reqs_dma + (uint64_t)q->size * DK_VBLK_HDR_BYTES;
+    mask = (uint16_t)(q->size - 1u);
+    free_head = q->free_head;
+    idx = q->avail_idx;
+    for (k = 0; k < m; k++) {
+        const struct dk_vblk_io *x = &io[k];
+        const uint32_t len = x->data.len, type = x->type;
+        const uint16_t d0 = free_head, d1 = free_next[d0], d2 = free_next[d1];
         /* IN: the device writes the data; OUT: it reads it. */
-        f1 = type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE;
-        dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d1);
-        *dd = (struct dk_vdesc){addr, len, (uint16_t)(DK_VRING_DESC_F_NEXT | f1), d2};
-        dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d2);
-        *dd = (struct dk_vdesc){status_dma + d0, 1u, DK_VRING_DESC_F_WRITE, 0};
-        h = &heads[d0];
-        h->cookie = x->cookie;
-        h->writable = type == DK_VBLK_T_OUT ? 1u : len + 1u;
-        h->last = d2;
-        h->ndesc = 3;
-        h->inflight = 1;
+        const uint16_t f1 = type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE;
+        const uint64_t hdr_dma = reqs_dma + (uint64_t)d0 * DK_VBLK_HDR_BYTES;
+        uint8_t *hdr = hdrs + (size_t)d0 * DK_VBLK_HDR_BYTES;
+
+        free_head = free_next[d2];
+        dk_vio_put64(hdr, type);
+        dk_vio_put64(hdr + 8, x->sector);
+        status[d0] = DK_VBLK_S_UNSET;
+        *(struct dk_vdesc *)(ring + DK_DESC_SIZE * d0) =
+            (struct dk_vdesc){hdr_dma, DK_VBLK_HDR_BYTES, DK_VRING_DESC_F_NEXT, d1};
+        *(struct dk_vdesc *)(ring + DK_DESC_SIZE * d1) =
+            (struct dk_vdesc){x->data.addr, len, (uint16_t)(DK_VRING_DESC_F_NEXT | f1), d2};
+        *(struct dk_vdesc *)(ring + DK_DESC_SIZE * d2) =
+            (struct dk_vdesc){status_dma + d0, 1u, DK_VRING_DESC_F_WRITE, 0};
+        heads[d0] = (struct dk_virtq_head){x->cookie, f1 ? len + 1u : 1u, d2, 3, 1};
         avail[idx & mask] = d0;
         idx = (uint16_t)(idx + 1u);
     }
     q->free_head = free_head;
-    q->num_free = num_free;
+    q->num_free = (uint16_t)(q->num_free - 3u * m);
     q->avail_idx = idx;
-    q->inflight += k;
-    return k;
+    q->inflight += m;
+    return m;
 }
 
 int dk_vblk_stage_n(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n, unsigned *staged,
