@@ -205,12 +205,12 @@ static void old_svc_done(struct dk_svc *s, const struct dk_vdone *d)
     /* The cookie came from our own private head record, so it names a
      * request we posted; a mismatch would be our bug, counted not trusted. */
     if (r->sub.ticket != ticket || r->state != DK_SVC_RUNNING || i >= r->posted ||
-        r->cmds[i].done) {
+        (r->done >> i & 1u)) {
         s->stats.stale++;
         (void)dk_device_check_epoch(s->cfg.device, r->epoch);
         return;
     }
-    r->cmds[i].done = 1;
+    r->done |= 1ull << i; /* a per-command done byte then, a bit of r->done now */
     r->pending--;
     if (r->cmds[i].op == DK_SVC_OP_CSUM)
         r->result = result;

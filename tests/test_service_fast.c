@@ -476,7 +476,7 @@ static uint32_t next_undone(uint64_t t)
 
     if (r->sub.ticket != t || r->state != DK_SVC_RUNNING)
         return pick(4);
-    while (i < r->posted && r->cmds[i].done)
+    while (i < r->posted && (r->done >> i & 1u))
         i++;
     return i;
 }

@@ -64,15 +64,15 @@ struct dk_svc_cmd {
     uint32_t src_len, dst_len;
     uint32_t value;
     uint16_t op;
-    uint16_t done;         /**< 1 once the device answered */
     uint8_t src_ref, dst_ref; /**< frame buffer refs behind src/dst, 0xff when unused */
-    uint8_t pad[6];
+    uint8_t pad[8];
 };
 
 /** Service-side state of one ticket. Caller storage (one per queue slot). */
 struct dk_svc_req {
     struct dk_submission sub;
     struct dk_svc_cmd cmds[DK_WIRE_CMDS_MAX];
+    uint64_t done;         /**< bit i: command i answered (or failed to post) */
     uint64_t deadline;
     uint64_t epoch;
     uint32_t client_id;

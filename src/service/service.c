@@ -198,7 +198,7 @@ static int dk_svc_post_blk(struct dk_svc *s, struct dk_svc_req *r)
         any |= staged != 0;
         if (rc == DK_OK || rc == DK_E_QUEUE_FULL || rc == DK_E_FAULTED)
             break;
-        r->cmds[r->posted].done = 1;
+        r->done |= 1ull << r->posted;
         r->outcome = DK_OUTCOME_DEVICE_ERROR;
         r->posted++;
     }
@@ -218,7 +218,7 @@ static void dk_svc_post(struct dk_svc *s, struct dk_svc_req *r)
         if (rc != DK_OK) {
             /* Checked at submit; a refusal now means the device changed
              * under us: the command fails, the rest run. */
-            r->cmds[r->posted].done = 1;
+            r->done |= 1ull << r->posted;
             r->outcome = DK_OUTCOME_DEVICE_ERROR;
             r->posted++;
             continue;
@@ -315,6 +315,7 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
         memcpy(r->cmds, cmds, sizeof(cmds[0]) * ncmds);
     r->ncmds = ncmds;
     r->posted = 0;
+    r->done = 0;
     r->pending = 0;
     r->ladder = 0;
     r->killed = 0;
@@ -342,8 +343,8 @@ static void dk_svc_reclaimed(void *arg, uint64_t cookie)
     struct dk_svc_req *r = dk_svc_req_of(s, cookie >> DK_SVC_CMD_BITS);
     uint16_t i = (uint16_t)(cookie & ((1u << DK_SVC_CMD_BITS) - 1u));
 
-    if (r->state == DK_SVC_RUNNING && i < r->posted && !r->cmds[i].done) {
-        r->cmds[i].done = 1;
+    if (r->state == DK_SVC_RUNNING && i < r->posted && !(r->done >> i & 1u)) {
+        r->done |= 1ull << i;
         r->pending--;
     }
 }

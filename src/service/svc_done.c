@@ -25,14 +25,14 @@ static void dk_svc_done(struct dk_svc *s, const struct dk_vdone *d)
     /* The cookie came from our own private head record, so it names a
      * request we posted; a mismatch would be our bug, counted not trusted. */
     if (r->sub.ticket != ticket || r->state != DK_SVC_RUNNING || i >= r->posted ||
-        r->cmds[i].done) {
+        (r->done >> i & 1u)) {
         s->stats.stale++;
         (void)dk_device_check_epoch(s->cfg.device, r->epoch);
         return;
     }
-    r->cmds[i].done = 1;
+    r->done |= 1ull << i;
     r->pending--;
-    if (r->cmds[i].op == DK_SVC_OP_CSUM)
+    if (s->cfg.kind == DK_SVC_ACCEL && r->cmds[i].op == DK_SVC_OP_CSUM)
         r->result = result;
     if (st != DK_OK)
         r->outcome = DK_OUTCOME_DEVICE_ERROR;
@@ -53,8 +53,10 @@ void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
     while (d < end) {
         uint64_t ticket = d->cookie >> DK_SVC_CMD_BITS;
         struct dk_svc_req *r = dk_svc_req_of(s, ticket);
-        struct dk_svc_cmd *cmds = r->cmds;
+        const struct dk_svc_cmd *cmds = r->cmds;
         const struct dk_vdone *run = d;
+        const int accel = s->cfg.kind == DK_SVC_ACCEL;
+        uint64_t done;
         uint16_t posted, pending;
         int finished = 0;
 
@@ -64,20 +66,19 @@ void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
         }
         posted = r->posted;
         pending = r->pending;
+        done = r->done;
         for (; d < end; d++) {
             /* Another ticket's cookie is below base or 64 and more above
              * it: past posted (at most 64) either way. */
             uint64_t i = d->cookie - (ticket << DK_SVC_CMD_BITS);
-            struct dk_svc_cmd *c;
 
-            if (i >= posted)
+            if (i >= posted || (done >> i & 1u))
                 break;
-            c = &cmds[i];
-            if (c->done)
-                break;
-            c->done = 1;
+            done |= 1ull << i;
             pending--;
-            if (c->op == DK_SVC_OP_CSUM)
+            /* Only the accelerator has results (CSUM); a blk completion
+             * does not touch its command record at all. */
+            if (accel && cmds[i].op == DK_SVC_OP_CSUM)
                 r->result = d->result;
             if (d->status != DK_OK)
                 r->outcome = DK_OUTCOME_DEVICE_ERROR;
@@ -93,6 +94,7 @@ void dk_svc_done_n(struct dk_svc *s, const struct dk_vdone *d, unsigned n)
         s->stats.device_completions += (uint64_t)(d - run);
         s->completions_since_probe += (uint64_t)(d - run);
         r->pending = pending;
+        r->done = done;
         if (finished)
             dk_svc_finish(s, r, r->outcome);
         else if (d < end && d->cookie >> DK_SVC_CMD_BITS == ticket)

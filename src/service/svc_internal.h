@@ -10,6 +10,7 @@
 
 #define DK_SVC_CMD_BITS 6u /* device request cookie: ticket << 6 | command index */
 _Static_assert(DK_WIRE_CMDS_MAX <= 1u << DK_SVC_CMD_BITS, "a command index fits its cookie bits");
+_Static_assert(DK_WIRE_CMDS_MAX <= 64u, "a command is one bit of dk_svc_req.done");
 
 /* The record of @ticket: one per queue slot. */
 static inline struct dk_svc_req *dk_svc_req_of(struct dk_svc *s, uint64_t ticket)
