@@ -263,11 +263,11 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
     for (;;) {
         const uint8_t *p = desc + 16u * i;
         uint64_t addr = dk_sim_ld64(p);
-        /* len, flags and next in one load; flags tested where they are. */
+        /* len, flags and next in one load. */
         uint64_t lfn = dk_sim_ld64(p + 8);
-        uint32_t len = (uint32_t)lfn;
+        uint32_t len = (uint32_t)lfn, flags = (uint16_t)(lfn >> 32);
 
-        if (lfn & (uint64_t)DK_VRING_DESC_F_INDIRECT << 32)
+        if (flags & DK_VRING_DESC_F_INDIRECT)
             return DK_SIM_WALK_GENERAL;
         /* A zero length is never found in the IOTLB: declined there. */
         k = dk_sim_tlb_find(tlb, k, addr, len);
@@ -276,7 +276,7 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
         s->addr = addr;
         s->len = len;
         s->ptr = tlb[k].ptr + (addr - tlb[k].dma);
-        if (lfn & (uint64_t)DK_VRING_DESC_F_WRITE << 32) {
+        if (flags & DK_VRING_DESC_F_WRITE) {
             r->writable += len;
         } else {
             /* Readable after writable: every buffer is non-empty, so
@@ -288,7 +288,7 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
         }
         s++;
         n++;
-        if (!(lfn & (uint64_t)DK_VRING_DESC_F_NEXT << 32))
+        if (!(flags & DK_VRING_DESC_F_NEXT))
             break;
         if (n == DK_VIRTQ_CHAIN_MAX)
             return DK_SIM_WALK_GENERAL;
