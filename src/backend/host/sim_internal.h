@@ -198,19 +198,26 @@ static inline uint8_t *dk_sim_dma(struct dk_sim_dev *d, uint64_t addr, uint64_t 
 _Static_assert((DK_SIM_TLB & (DK_SIM_TLB - 1u)) == 0, "IOTLB entries: a power of two");
 
 /* The IOTLB entry that holds all of [addr, addr + len), trying @k first
- * and the ones after it next; DK_SIM_TLB if none does. The order changes
- * only the work: no two live entries hold one address (an entry is made
- * only on a miss, for the whole VMO), and an address maps to the same
- * host byte through any entry made in one DMA generation. */
+ * and the ones after it next; DK_SIM_TLB if none does, and for @len 0.
+ * The order changes only the work: no two live entries hold one address
+ * (an entry is made only on a miss, for the whole VMO), and an address
+ * maps to the same host byte through any entry made in one DMA generation.
+ *
+ * BOUND: one test per entry, on the buffer's last byte: off + (len - 1)
+ * must not wrap and must fall below the entry's length. For len >= 1
+ * that is dk_sim_tlb_hit's off < tlb.len && len <= tlb.len - off; for
+ * len 0, len - 1 is 2^64 - 1 and the sum wraps or reaches 2^64 - 1,
+ * which no entry's length exceeds, so a zero length is never found. */
 static inline unsigned dk_sim_tlb_find(const struct dk_sim_tlb *tlb, unsigned k, uint64_t addr,
                                        uint64_t len)
 {
+    uint64_t last = len - 1u;
     unsigned j;
 
     for (j = 0; j < DK_SIM_TLB; j++, k = (k + 1u) & (DK_SIM_TLB - 1u)) {
-        uint64_t off = addr - tlb[k].dma;
+        uint64_t off = addr - tlb[k].dma, end;
 
-        if (off < tlb[k].len && len <= tlb[k].len - off)
+        if (!__builtin_add_overflow(off, last, &end) && end < tlb[k].len)
             return k;
     }
     return DK_SIM_TLB;
@@ -256,19 +263,20 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
     for (;;) {
         const uint8_t *p = desc + 16u * i;
         uint64_t addr = dk_sim_ld64(p);
-        /* len, flags and next in one load; flags tested where they are. */
+        /* len, flags and next in one load. */
         uint64_t lfn = dk_sim_ld64(p + 8);
-        uint32_t len = (uint32_t)lfn;
+        uint32_t len = (uint32_t)lfn, flags = (uint16_t)(lfn >> 32);
 
-        if ((lfn & (uint64_t)DK_VRING_DESC_F_INDIRECT << 32) || len == 0)
+        if (flags & DK_VRING_DESC_F_INDIRECT)
             return DK_SIM_WALK_GENERAL;
+        /* A zero length is never found in the IOTLB: declined there. */
         k = dk_sim_tlb_find(tlb, k, addr, len);
         if (k == DK_SIM_TLB)
             return DK_SIM_WALK_GENERAL;
         s->addr = addr;
         s->len = len;
         s->ptr = tlb[k].ptr + (addr - tlb[k].dma);
-        if (lfn & (uint64_t)DK_VRING_DESC_F_WRITE << 32) {
+        if (flags & DK_VRING_DESC_F_WRITE) {
             r->writable += len;
         } else {
             /* Readable after writable: every buffer is non-empty, so
@@ -280,7 +288,7 @@ static inline uint32_t dk_sim_walk_fast(const struct dk_sim_tlb *tlb, const uint
         }
         s++;
         n++;
-        if (!(lfn & (uint64_t)DK_VRING_DESC_F_NEXT << 32))
+        if (!(flags & DK_VRING_DESC_F_NEXT))
             break;
         if (n == DK_VIRTQ_CHAIN_MAX)
             return DK_SIM_WALK_GENERAL;
