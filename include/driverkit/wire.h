@@ -192,32 +192,43 @@ DK_INLINE int dk_frame_add_cmd(struct dk_frame *f, uint16_t opcode, const void *
                                uint32_t len)
 {
     struct dk_wire_cmd *c;
-    uint64_t head, tail;
+    uint64_t head, tail, wire;
+    uint32_t used;
     uint8_t *dst;
 
+    if (f == NULL || f->magic != DK_FRAME_VALID || payload == NULL)
+        return dk_frame_add_cmd_slow(f, opcode, payload, len);
+    /* The wire bytes so far but the header, summed in 64 bits from u16
+     * counts and the u32 store use: no wrap. */
+    used = f->raw_used;
+    wire = DK_WIRE_FENCE_ENTRY * ((uint64_t)f->n_waits + f->n_signals) +
+           DK_WIRE_BUF_ENTRY * (uint64_t)f->n_bufs + DK_WIRE_CMD_HEADER * (uint64_t)f->n_cmds +
+           used;
     /* The usual command: an 8..16-byte payload, and room on the wire for it
      * (which implies room in the store and every bound of the slow path).
      * Anything else, every refusal included, is judged out of line. */
-    if (f == NULL || f->magic != DK_FRAME_VALID || payload == NULL || len - 8u > 8u ||
-        f->n_cmds >= DK_WIRE_CMDS_MAX ||
-        DK_WIRE_HEADER_SIZE + (uint64_t)DK_WIRE_FENCE_ENTRY * (f->n_waits + f->n_signals) +
-                (uint64_t)DK_WIRE_BUF_ENTRY * f->n_bufs +
-                (uint64_t)DK_WIRE_CMD_HEADER * (f->n_cmds + 1u) + f->raw_used + len >
-            DK_WIRE_FRAME_MAX)
+    if (len - 8u > 8u || f->n_cmds >= DK_WIRE_CMDS_MAX ||
+        wire + len > DK_WIRE_FRAME_MAX - DK_WIRE_HEADER_SIZE - DK_WIRE_CMD_HEADER)
         return dk_frame_add_cmd_slow(f, opcode, payload, len);
     c = &f->cmds[f->n_cmds++];
-    c->opcode = opcode;
-    c->pad = 0;
-    c->len = len;
-    c->off = f->raw_used;
+    /* opcode, zero pad, len: one 8-byte store of the entry's first word */
+    head = (uint64_t)opcode | (uint64_t)len << 32;
+    if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) {
+        c->opcode = opcode;
+        c->pad = 0;
+        c->len = len;
+    } else {
+        __builtin_memcpy(c, &head, 8);
+    }
+    c->off = used;
     /* Two 8-byte moves, overlapping when @len is under 16; both are loaded
      * before either is stored, as the slow path's copy does. */
-    dst = f->raw + f->raw_used;
+    dst = f->raw + used;
     __builtin_memcpy(&head, payload, 8);
     __builtin_memcpy(&tail, (const uint8_t *)payload + len - 8u, 8);
     __builtin_memcpy(dst, &head, 8);
     __builtin_memcpy(dst + len - 8u, &tail, 8);
-    f->raw_used += len;
+    f->raw_used = used + len;
     return DK_OK;
 }
 

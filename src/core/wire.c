@@ -65,6 +65,57 @@ static inline void dk_put_cmd_head(struct dk_wire_cmd *c, uint64_t w)
     }
 }
 
+/* The same first words read back from a decoded entry, for the encoder:
+ * one load and a mask on a little-endian target. The mask keeps only what
+ * goes on the wire (the access byte; the opcode and len, not the pad), so
+ * the reserved bytes written are zero whatever the entry holds. */
+static inline uint64_t dk_get_buf_head(const struct dk_wire_buf *b)
+{
+    uint64_t w;
+
+    if (dk_wire_swap())
+        return b->handle | (uint64_t)(uint8_t)b->access << 32;
+    __builtin_memcpy(&w, b, sizeof w);
+    return w & 0xffffffffffull;
+}
+
+static inline uint64_t dk_get_cmd_head(const struct dk_wire_cmd *c)
+{
+    uint64_t w;
+
+    if (dk_wire_swap())
+        return c->opcode | (uint64_t)c->len << 32;
+    __builtin_memcpy(&w, c, sizeof w);
+    return w & 0xffffffff0000ffffull;
+}
+
+/* A buffer ref's offset and length, adjacent on the wire and in the
+ * decoded entry: one 16-byte move each way on a little-endian target. */
+#define DK_BUF_SPAN __builtin_offsetof(struct dk_wire_buf, offset)
+_Static_assert(__builtin_offsetof(struct dk_wire_buf, length) == DK_BUF_SPAN + 8u &&
+                   sizeof(struct dk_wire_buf) == DK_BUF_SPAN + 16u,
+               "offset and length are the last 16 bytes of a decoded buffer ref");
+
+static inline void dk_put_span(uint8_t *p, const struct dk_wire_buf *b)
+{
+    if (dk_wire_swap()) {
+        dk_put64(p, b->offset);
+        dk_put64(p + 8, b->length);
+    } else {
+        __builtin_memcpy(p, (const uint8_t *)b + DK_BUF_SPAN, 16);
+    }
+}
+
+static inline void dk_get_span(struct dk_wire_buf *b, const uint8_t *p)
+{
+    if (dk_wire_swap()) {
+        b->offset = dk_le64(p);
+        b->length = dk_le64(p + 8);
+    } else {
+        __builtin_memcpy((uint8_t *)b + DK_BUF_SPAN, p, 16);
+    }
+}
+
 /* Copy a command payload. The usual ones are 8 or 16 bytes, which two
  * fixed-size copies cover (overlapping when shorter than 16) without a call
  * into the C library; the bytes are loaded before any is stored. */
@@ -315,13 +366,21 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
         struct dk_wire_buf *b = &out->bufs[i];
         uint64_t w = dk_le64(p), offset = dk_le64(p + 8), length = dk_le64(p + 16);
 
-        /* handle (4 bytes), access (1), reserved (3) */
-        if ((w >> 40) != 0)
-            return dk_malformed(why, DK_R_WIRE_RESERVED);
+        /* handle (4 bytes), access (1), reserved (3). The usual entry,
+         * zero reserved bytes and an access of READ and/or WRITE, passes
+         * one test: the top half is 1..3. Otherwise the reserved bytes
+         * refuse the frame at once, a bad access only marks it. */
+        if ((w >> 32) - 1u > (uint64_t)(DK_BUF_READ | DK_BUF_WRITE) - 1u) {
+            if ((w >> 40) != 0)
+                return dk_malformed(why, DK_R_WIRE_RESERVED);
+            bad = 1;
+        }
+        /* The rest of dk_buf_rule (the access is judged above), on the
+         * words as loaded; the span is then moved whole, from the bytes. */
+        if ((uint32_t)w == DK_HANDLE_INVALID || length == 0 || offset > UINT64_MAX - length)
+            bad = 1;
         dk_put_buf_head(b, w);
-        b->offset = offset;
-        b->length = length;
-        bad |= dk_buf_rule(b) != DK_R_NONE;
+        dk_get_span(b, p + 8);
     }
     /* Commands: walk exactly cmd_bytes; every length is checked against
      * what is left before it is used. Each one ends inside total_len, so
@@ -348,7 +407,7 @@ int dk_wire_parse(struct dk_frame *out, const void *bytes, size_t len, enum dk_r
             return dk_malformed(why, DK_R_WIRE_CMD_LEN);
         dk_put_cmd_head(c, w);
         c->off = off + DK_WIRE_CMD_HEADER;
-        classes |= 1u << DK_OPC_CLASS((uint16_t)w);
+        classes |= 1u << ((uint32_t)w >> 12 & 0xfu); /* the opcode's class */
         off += DK_WIRE_CMD_HEADER + clen;
         left -= clen;
     }
@@ -412,19 +471,15 @@ int dk_wire_encode(const struct dk_frame *f, void *buf, size_t cap, size_t *len,
     n = f->n_bufs;
     for (i = 0; i < n; i++, p += DK_WIRE_BUF_ENTRY) {
         /* handle, access byte, three reserved zero bytes, offset, length */
-        uint64_t w = f->bufs[i].handle | (uint64_t)(uint8_t)f->bufs[i].access << 32;
-        uint64_t offset = f->bufs[i].offset, length = f->bufs[i].length;
-
-        dk_put64(p, w);
-        dk_put64(p + 8, offset);
-        dk_put64(p + 16, length);
+        dk_put64(p, dk_get_buf_head(&f->bufs[i]));
+        dk_put_span(p + 8, &f->bufs[i]);
     }
     n = f->n_cmds;
     for (i = 0; i < n; i++) {
         /* opcode, reserved zero half-word, len, payload */
         uint32_t clen = f->cmds[i].len, coff = f->cmds[i].off;
 
-        dk_put64(p, f->cmds[i].opcode | (uint64_t)clen << 32);
+        dk_put64(p, dk_get_cmd_head(&f->cmds[i]));
         dk_copy_payload(p + DK_WIRE_CMD_HEADER, f->raw + coff, clen);
         p += DK_WIRE_CMD_HEADER + clen;
     }
