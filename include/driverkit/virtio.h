@@ -400,8 +400,9 @@ struct dk_vblk_io {
 
 /**
  * @brief dk_vblk_stage() of @p io[0..n) in order, stopping at the first
- *        refusal: *@p staged receives how many were staged. Each request gets
- *        exactly the checks, and a refused one exactly the status and reason,
+ *        refusal: *@p staged receives how many were staged. Each request (of
+ *        at most one segment: more is refused, see below) gets exactly the
+ *        checks, and a refused one exactly the status and reason,
  *        dk_vblk_stage() would give it at that point; what the device and
  *        queue need is checked once per call rather than once per request.
  *        Nothing is published: dk_virtq_kick() does that.

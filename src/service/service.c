@@ -288,7 +288,10 @@ int dk_svc_submit(struct dk_svc *s, uint32_t sender_id, const void *bytes, size_
      * directly (a refusal writes nothing into its submission). While the
      * window has room, that record is a retired ticket's, free, and the
      * commands decode straight into it; with the window full it is the
-     * tail's, live, and they decode into scratch (the submit then refuses). */
+     * tail's, live, and they decode into scratch (the submit then refuses).
+     * INVARIANT: a ticket's record is DK_SVC_FREE from its resolve
+     * (dk_svc_finish) on, and the head's slot holds no ticket in
+     * [tail, head): writing its commands disturbs no live submission. */
     r = dk_svc_req_of(s, s->queue.head);
     cmds = s->queue.head - s->queue.tail <= s->queue.mask && r->state == DK_SVC_FREE
                ? r->cmds

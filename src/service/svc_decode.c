@@ -14,7 +14,7 @@
 
 /* Check buffer ref @ref of the frame for a device @access (READ: the device
  * reads it, WRITE: it writes it) and note it in @at. Only the frame's own
- * declarations are read here: dk_submit_frame_slices() checks the ref
+ * declarations are read here: dk_submit_parsed_check() checks the ref
  * against the client's buffers, and the DMA address comes from its slice. */
 static int dk_svc_ref(const struct dk_frame *f, uint32_t ref, unsigned access, uint8_t *at,
                       uint32_t *len, enum dk_reason *why)

@@ -135,9 +135,10 @@ static inline int dk_vq_fault(struct dk_virtq *q, enum dk_reason r, enum dk_reas
 }
 
 /* The device-class outcome of one validated completion (head checked, len
- * within what was posted), read once from the request record of @head in
- * the class's array @reqs: a DK_* status, and in *@result a class result
- * (left 0 when there is none). */
+ * within what was posted), read once from what the class keeps per head in
+ * @reqs (blk: the status byte array; the accelerator: its request records):
+ * a DK_* status, and in *@result a class result (left 0 when there is
+ * none). */
 typedef int (*dk_vq_outcome_fn)(const void *reqs, uint16_t head, uint32_t len, uint32_t *result);
 
 /* dk_virtq_harvest(), with @outcome (optional) asked about each completion
