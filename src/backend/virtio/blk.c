@@ -91,50 +91,10 @@ static void dk_vblk_prepare(struct dk_vblk *b, uint16_t slot, unsigned type, uin
     b->status[slot] = DK_VBLK_S_UNSET;
 }
 
-/* dk_vblk_submit() of one IN or OUT data segment on a queue without
- * indirect descriptors (the common request): the same checks in the same
- * order, and the 3-descriptor chain written directly. */
-static inline int dk_vblk_submit_one(struct dk_vblk *b, unsigned type, uint64_t sector,
-                                     const struct dk_vseg *data, uint64_t cookie, int publish,
-                                     enum dk_reason *why)
-{
-    uint64_t addr = data->addr, hdr_dma;
-    uint32_t len = data->len;
-    uint16_t slot;
-
-    if (type == DK_VBLK_T_OUT && b->read_only)
-        return dk_reject(why, DK_R_VIRTIO_READ_ONLY, DK_E_DENIED);
-    /* One segment is within DK_VIRTQ_CHAIN_MAX - 2 and any nonzero seg_max. */
-    if (len == 0 || (b->size_max != 0 && len > b->size_max))
-        return dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
-    if (len % DK_VBLK_SECTOR != 0)
-        return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
-    /* BOUND: never read or write past capacity; no overflow. */
-    if (sector > b->capacity || len / DK_VBLK_SECTOR > b->capacity - sector)
-        return dk_reject(why, DK_R_VIRTIO_BLK_RANGE, DK_E_RANGE);
-    if (len > UINT32_MAX - 17u)
-        return dk_reject(why, DK_R_OVER_CAP, DK_E_INVAL);
-    if (b->q.magic != DK_VIRTQ_MAGIC || b->q.fault != 0)
-        return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
-    /* The general path refuses an empty free list, then a chain of 3 that
-     * does not fit: the same answer for all of 0..2 free. */
-    if (b->q.num_free < 3u)
-        return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
-    /* The request record is indexed by the head the queue hands out next. */
-    slot = b->q.free_head;
-    dk_vblk_prepare(b, slot, type, sector);
-    hdr_dma = b->reqs_dma + (uint64_t)slot * DK_VBLK_HDR_BYTES;
-    /* OUT: header and data readable, status writable; IN: data writable too. */
-    dk_vq_chain3(&b->q, hdr_dma, DK_VBLK_HDR_BYTES, addr, len,
-                 type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE, dk_vblk_status_dma(b, slot),
-                 1u, type == DK_VBLK_T_OUT ? 1u : len + 1u, cookie);
-    if (publish)
-        dk_vq_publish(&b->q);
-    return dk_reject(why, DK_R_NONE, DK_OK);
-}
-
-/* dk_vblk_submit() of every other request, after its first check. Kept out
- * of line so its segment array does not weigh on the common request. */
+/* dk_vblk_submit() of any request, after its first check: every check in
+ * the documented order, so it names the first that fails. Kept out of line
+ * so its segment array does not weigh on the common request, which
+ * dk_vblk_stage_run() takes first. */
 DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, uint64_t sector,
                                               const struct dk_vseg *data, unsigned nseg,
                                               uint64_t cookie, int publish, enum dk_reason *why)
@@ -181,12 +141,13 @@ DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, 
             return dk_reject(why, DK_R_VIRTIO_BLK_ALIGN, DK_E_INVAL);
         break;
     }
-    /* The request record is indexed by the descriptor head the queue will
-     * hand out next (its private free list decides); with no free
-     * descriptor there is no head to index by. */
+    /* The request header is indexed by the descriptor head the queue will
+     * hand out next (its private free list decides): the ring's room is
+     * checked before the header is written, so a refusal writes nothing
+     * (dk_vq_post would refuse the same chain for the same reason). */
     if (b->q.magic != DK_VIRTQ_MAGIC || b->q.fault != 0)
         return dk_reject(why, DK_R_VIRTIO_FAULTED, DK_E_FAULTED);
-    if (b->q.num_free == 0)
+    if (b->q.num_free < (b->q.use_indirect ? 1u : nseg + 2u))
         return dk_reject(why, DK_R_VIRTIO_RING_FULL, DK_E_QUEUE_FULL);
     hdr_dma = b->reqs_dma + (uint64_t)b->q.free_head * DK_VBLK_HDR_BYTES;
     dk_vblk_prepare(b, b->q.free_head, type, sector);
@@ -208,53 +169,31 @@ DK_VIO_NOINLINE static int dk_vblk_submit_any(struct dk_vblk *b, unsigned type, 
                       cookie, publish, why);
 }
 
-/* dk_vblk_submit and dk_vblk_stage: one set of checks, @publish or not. */
-static inline int dk_vblk_request(struct dk_vblk *b, unsigned type, uint64_t sector,
-                                  const struct dk_vseg *data, unsigned nseg, uint64_t cookie,
-                                  int publish, enum dk_reason *why)
-{
-    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
-        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
-    if (nseg == 1 && (type == DK_VBLK_T_IN || type == DK_VBLK_T_OUT) && !b->q.use_indirect)
-        return dk_vblk_submit_one(b, type, sector, data, cookie, publish, why);
-    return dk_vblk_submit_any(b, type, sector, data, nseg, cookie, publish, why);
-}
-
-int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
-                   unsigned nseg, uint64_t cookie, enum dk_reason *why)
-{
-    return dk_vblk_request(b, type, sector, data, nseg, cookie, 1, why);
-}
-
-int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
-                  unsigned nseg, uint64_t cookie, enum dk_reason *why)
-{
-    return dk_vblk_request(b, type, sector, data, nseg, cookie, 0, why);
-}
-
-/* dk_vblk_stage_n()'s loop for the common request, a one-segment IN or OUT
- * on a queue without indirect descriptors: what dk_vblk_submit_one() does,
- * with the device's limits and the queue's bookkeeping held in locals for
- * the whole run (the ring stores could alias them if they were read through
- * @b) and written back once. It stages io[0..k) and returns k, stopping at
- * the first request it would not accept as it is; dk_vblk_stage_n() hands
- * that one to dk_vblk_request(), which stages it or gives its exact
- * refusal. So this loop only ever has to be stricter, never looser. */
+/* The common request, a one-segment IN or OUT on a queue without indirect
+ * descriptors, for dk_vblk_submit, dk_vblk_stage and dk_vblk_stage_n: the
+ * 3-descriptor chain written directly, with the device's limits and the
+ * queue's bookkeeping held in locals for the whole run (the ring stores
+ * could alias them if they were read through @b) and written back once. It
+ * stages io[0..k) and returns k, stopping at the first request it would not
+ * accept as it is; the caller hands that one to dk_vblk_submit_any(), which
+ * stages it or names its refusal. So this loop only ever has to be
+ * stricter than the checks there, never looser. */
 static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n)
 {
     struct dk_virtq *q = &b->q;
     uint16_t *free_next, free_head, idx, mask;
     struct dk_virtq_head *heads;
     volatile uint16_t *avail;
-    uint8_t *ring, *hdrs, *status;
+    uint8_t *ring;
     uint64_t reqs_dma, status_dma;
     unsigned k, m;
 
     if (q->magic != DK_VIRTQ_MAGIC || q->fault != 0 || q->use_indirect)
         return 0;
     /* First the checks, over as many requests as the ring has room for:
-     * dk_vblk_submit_one's, in one expression (a refusal goes back to it
-     * for its reason). BOUND: the range test cannot overflow. */
+     * dk_vblk_submit_any's for this shape, in one expression (a refusal
+     * goes back to it for its reason). BOUND: the range test cannot
+     * overflow. */
     {
         const uint64_t cap = b->capacity;
         const uint32_t size_max = b->size_max, read_only = b->read_only;
@@ -273,14 +212,13 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
                 break;
         }
     }
-    /* Then the chains of io[0..m), which all passed: dk_vq_chain3 on
-     * locals. The head is the free list's first descriptor, and the request
-     * header and status byte are indexed by it. */
+    /* Then the chains of io[0..m), which all passed. The head is the free
+     * list's first descriptor and the next two follow it in list order, so
+     * free_next still links head to last for the free; the request header
+     * and status byte are indexed by the head. */
     free_next = q->free_next;
     ring = q->ring;
     heads = q->heads;
-    hdrs = b->hdrs;
-    status = b->status;
     avail = dk_vq_avail_ring(q);
     reqs_dma = b->reqs_dma;
     status_dma = reqs_dma + (uint64_t)q->size * DK_VBLK_HDR_BYTES;
@@ -294,12 +232,9 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
         /* IN: the device writes the data; OUT: it reads it. */
         const uint16_t f1 = type == DK_VBLK_T_OUT ? 0u : DK_VRING_DESC_F_WRITE;
         const uint64_t hdr_dma = reqs_dma + (uint64_t)d0 * DK_VBLK_HDR_BYTES;
-        uint8_t *hdr = hdrs + (size_t)d0 * DK_VBLK_HDR_BYTES;
 
         free_head = free_next[d2];
-        dk_vio_put64(hdr, type);
-        dk_vio_put64(hdr + 8, x->sector);
-        status[d0] = DK_VBLK_S_UNSET;
+        dk_vblk_prepare(b, d0, type, x->sector);
         *(struct dk_vdesc *)(ring + DK_DESC_SIZE * d0) =
             (struct dk_vdesc){hdr_dma, DK_VBLK_HDR_BYTES, DK_VRING_DESC_F_NEXT, d1};
         *(struct dk_vdesc *)(ring + DK_DESC_SIZE * d1) =
@@ -315,6 +250,37 @@ static unsigned dk_vblk_stage_run(struct dk_vblk *b, const struct dk_vblk_io *io
     q->avail_idx = idx;
     q->inflight += m;
     return m;
+}
+
+/* dk_vblk_submit and dk_vblk_stage: one set of checks, @publish or not. */
+static int dk_vblk_request(struct dk_vblk *b, unsigned type, uint64_t sector,
+                           const struct dk_vseg *data, unsigned nseg, uint64_t cookie, int publish,
+                           enum dk_reason *why)
+{
+    if (b == NULL || b->magic != DK_VIRTIO_DEV_MAGIC || (nseg != 0 && data == NULL))
+        return dk_reject(why, DK_R_NULL_ARG, DK_E_INVAL);
+    if (nseg == 1) {
+        const struct dk_vblk_io io = {sector, cookie, *data, type, 1};
+
+        if (dk_vblk_stage_run(b, &io, 1) == 1) {
+            if (publish)
+                dk_vq_publish(&b->q);
+            return dk_reject(why, DK_R_NONE, DK_OK);
+        }
+    }
+    return dk_vblk_submit_any(b, type, sector, data, nseg, cookie, publish, why);
+}
+
+int dk_vblk_submit(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                   unsigned nseg, uint64_t cookie, enum dk_reason *why)
+{
+    return dk_vblk_request(b, type, sector, data, nseg, cookie, 1, why);
+}
+
+int dk_vblk_stage(struct dk_vblk *b, unsigned type, uint64_t sector, const struct dk_vseg *data,
+                  unsigned nseg, uint64_t cookie, enum dk_reason *why)
+{
+    return dk_vblk_request(b, type, sector, data, nseg, cookie, 0, why);
 }
 
 int dk_vblk_stage_n(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n, unsigned *staged,
@@ -338,7 +304,7 @@ int dk_vblk_stage_n(struct dk_vblk *b, const struct dk_vblk_io *io, unsigned n, 
         if (x->nseg > 1u)
             rc = dk_reject(why, DK_R_VIRTIO_BLK_SEGS, DK_E_INVAL);
         else
-            rc = dk_vblk_request(b, x->type, x->sector, &x->data, x->nseg, x->cookie, 0, why);
+            rc = dk_vblk_submit_any(b, x->type, x->sector, &x->data, x->nseg, x->cookie, 0, why);
         if (rc != DK_OK)
             break;
         k++;

@@ -246,57 +246,6 @@ static inline void dk_vq_publish(struct dk_virtq *q)
     q->published = q->avail_idx;
 }
 
-/* The first half of dk_vq_post() for the one chain shape a 3-segment
- * request without indirect descriptors has: @a0 device-readable, @a1
- * readable or (@f1 = DK_VRING_DESC_F_WRITE) writable, @a2 writable. Takes
- * the head (the queue's free_head at the call) and two more descriptors,
- * writes them, the head record and the avail slot, and moves the shadow
- * avail index; dk_vq_publish() (or dk_virtq_kick) then makes it visible. The caller checked
- * what dk_vq_post's contract asks (queue not faulted, lengths nonzero, at
- * most 4 GiB, @writable the writable lengths' sum), that the queue does
- * not use indirect descriptors and that at least 3 are free. */
-static inline void dk_vq_chain3(struct dk_virtq *q, uint64_t a0, uint32_t l0, uint64_t a1,
-                                uint32_t l1, uint16_t f1, uint64_t a2, uint32_t l2,
-                                uint32_t writable, uint64_t cookie)
-{
-    /* The queue's fields are read, and written, before the stores below,
-     * which the compiler must assume could alias them. */
-    uint16_t *free_next = q->free_next;
-    uint8_t *ring = q->ring;
-    uint16_t d0 = q->free_head, d1 = free_next[d0], d2 = free_next[d1];
-    uint16_t idx = q->avail_idx;
-    struct dk_virtq_head *h = &q->heads[d0];
-    struct dk_vdesc *dd;
-
-    /* Taken in free-list order, so free_next still links d0 -> d1 -> d2
-     * for dk_vq_free_chain. */
-    q->free_head = free_next[d2];
-    q->num_free = (uint16_t)(q->num_free - 3u);
-    q->avail_idx = (uint16_t)(idx + 1u);
-    q->inflight++;
-    dk_vq_avail_ring(q)[idx & (q->size - 1u)] = d0;
-    dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d0);
-    dd->addr = a0;
-    dd->len = l0;
-    dd->flags = DK_VRING_DESC_F_NEXT;
-    dd->next = d1;
-    dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d1);
-    dd->addr = a1;
-    dd->len = l1;
-    dd->flags = (uint16_t)(DK_VRING_DESC_F_NEXT | f1);
-    dd->next = d2;
-    dd = (struct dk_vdesc *)(ring + DK_DESC_SIZE * d2);
-    dd->addr = a2;
-    dd->len = l2;
-    dd->flags = DK_VRING_DESC_F_WRITE;
-    dd->next = 0;
-    h->cookie = cookie;
-    h->writable = writable;
-    h->last = d2;
-    h->ndesc = 3;
-    h->inflight = 1;
-}
-
 static inline uint32_t dk_vio_get32(const volatile uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
