@@ -21,25 +21,6 @@ TestSuite(virtio_batch, .init = vt_setup, .fini = vt_teardown);
 #define QS 64u /* queue entries: room for a few batches */
 
 static struct dk_vblk blk;
-static uint32_t sel;
-
-static uint32_t offer_ro(uint32_t off, unsigned width, uint32_t v)
-{
-    (void)width;
-    if (off == DK_VMMIO_DEVICE_FEATURES && sel == 0)
-        v |= 1u << DK_VBLK_F_RO;
-    return v;
-}
-
-static uint32_t hide_ro(uint32_t off, unsigned width, uint32_t v)
-{
-    (void)width;
-    if (off == DK_VMMIO_DEVICE_FEATURES_SEL)
-        sel = v;
-    if (off == DK_VMMIO_DRIVER_FEATURES)
-        v &= ~(1u << DK_VBLK_F_RO);
-    return v;
-}
 
 static void up(uint32_t ver, uint64_t extra, int ro)
 {
@@ -52,8 +33,7 @@ static void up(uint32_t ver, uint64_t extra, int ro)
         c.size_max = 1024;
     vt_sim_start(&c);
     if (ro) {
-        vt_spy.on_read = offer_ro;
-        vt_spy.on_write = hide_ro;
+        vt_spy_read_only();
         be = vt_spy_install();
     }
     cr_assert_eq(dk_vblk_init(&blk, be, VT_CAP, QS, vt_storage, sizeof vt_storage, &why), DK_OK,

@@ -372,28 +372,6 @@ VT_BOTH(virtio_blk, complete_after_a_later_submit_reports_the_device_status)
     }
 }
 
-/* A read-only device, which the simulation cannot be: the spy adds RO to
- * what the driver reads and strips it from what the device is told. */
-static uint32_t sel;
-
-static uint32_t offer_ro(uint32_t off, unsigned width, uint32_t v)
-{
-    (void)width;
-    if (off == DK_VMMIO_DEVICE_FEATURES && sel == 0)
-        v |= 1u << DK_VBLK_F_RO;
-    return v;
-}
-
-static uint32_t hide_ro(uint32_t off, unsigned width, uint32_t v)
-{
-    (void)width;
-    if (off == DK_VMMIO_DEVICE_FEATURES_SEL)
-        sel = v;
-    if (off == DK_VMMIO_DRIVER_FEATURES)
-        v &= ~(1u << DK_VBLK_F_RO);
-    return v;
-}
-
 VT_BOTH(virtio_blk, read_only_device_refuses_writes)
 {
     struct dk_sim_cfg c = vt_cfg(DK_SIM_BLK, ver);
@@ -407,8 +385,7 @@ VT_BOTH(virtio_blk, read_only_device_refuses_writes)
     b = vt_buf(512);
     s = vt_seg(&b);
     spy = vt_spy_install();
-    vt_spy.on_read = offer_ro;
-    vt_spy.on_write = hide_ro;
+    vt_spy_read_only();
     cr_assert_eq(dk_vblk_init(&blk, spy, VT_CAP, 8, vt_storage, sizeof vt_storage, &why), DK_OK);
     cr_assert_eq(blk.read_only, 1);
     snap();

@@ -31,29 +31,6 @@ struct vdesc {
 
 static struct dk_vblk blk;
 
-/* A read-only device, which the simulation cannot be (as test_virtio_blk
- * does it): the spy adds RO to what the driver reads and strips it from
- * what the device is told. */
-static uint32_t sel;
-
-static uint32_t offer_ro(uint32_t off, unsigned width, uint32_t v)
-{
-    (void)width;
-    if (off == DK_VMMIO_DEVICE_FEATURES && sel == 0)
-        v |= 1u << DK_VBLK_F_RO;
-    return v;
-}
-
-static uint32_t hide_ro(uint32_t off, unsigned width, uint32_t v)
-{
-    (void)width;
-    if (off == DK_VMMIO_DEVICE_FEATURES_SEL)
-        sel = v;
-    if (off == DK_VMMIO_DRIVER_FEATURES)
-        v &= ~(1u << DK_VBLK_F_RO);
-    return v;
-}
-
 /* Bring the disk up; @spy: through the spy backend (its hooks as set). */
 static void blk_up(uint32_t ver, uint64_t extra, int spy, uint16_t qsize)
 {
@@ -130,10 +107,8 @@ static void rule_order(uint32_t ver, uint64_t extra, unsigned flags)
     struct vt_buf b = vt_buf(4096);
     unsigned t, s, l, fn, accepted = 0;
 
-    if (flags & F_RO) {
-        vt_spy.on_read = offer_ro;
-        vt_spy.on_write = hide_ro;
-    }
+    if (flags & F_RO)
+        vt_spy_read_only();
     blk_up(ver, extra, (flags & F_RO) != 0, VT_QSIZE);
     cr_assert_eq(blk.read_only, (flags & F_RO) != 0);
     cr_assert_eq(blk.capacity, cap);

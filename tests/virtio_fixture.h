@@ -370,6 +370,36 @@ static inline void vt_spy_clear(void)
     vt_spy.nev = 0;
 }
 
+/* A read-only blk device, which the simulation cannot be: the spy adds RO
+ * to the features the driver reads (selector 0) and strips it from what
+ * the device is told. vt_spy_read_only() sets both hooks; install the spy
+ * after it. */
+static uint32_t vt_ro_sel;
+
+static inline uint32_t vt_ro_offer(uint32_t off, unsigned width, uint32_t v)
+{
+    (void)width;
+    if (off == DK_VMMIO_DEVICE_FEATURES && vt_ro_sel == 0)
+        v |= 1u << DK_VBLK_F_RO;
+    return v;
+}
+
+static inline uint32_t vt_ro_hide(uint32_t off, unsigned width, uint32_t v)
+{
+    (void)width;
+    if (off == DK_VMMIO_DEVICE_FEATURES_SEL)
+        vt_ro_sel = v;
+    if (off == DK_VMMIO_DRIVER_FEATURES)
+        v &= ~(1u << DK_VBLK_F_RO);
+    return v;
+}
+
+static inline void vt_spy_read_only(void)
+{
+    vt_spy.on_read = vt_ro_offer;
+    vt_spy.on_write = vt_ro_hide;
+}
+
 static inline unsigned vt_spy_count(char kind, uint32_t off)
 {
     unsigned i, n = 0;
