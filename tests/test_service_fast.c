@@ -21,36 +21,10 @@
  */
 #include "service_fixture.h"
 
+#define DK_TEST_SEED 0xfa57dec0de5eed01ull
+#include "seeded_fixture.h"
+
 #include "svc_old.h"
-
-static uint64_t rng = 0xfa57dec0de5eed01ull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t pick(uint32_t n)
-{
-    return (uint32_t)(rnd() % n);
-}
-
-static unsigned seen[1024];
-
-static void saw(enum dk_reason r)
-{
-    seen[(unsigned)r < DK_ARRAY_LEN(seen) ? (unsigned)r : 0]++;
-}
-
-static void saw_all(const enum dk_reason *list, size_t n, const char *what)
-{
-    for (size_t i = 0; i < n; i++)
-        cr_expect_gt(seen[list[i]], 0, "%s: no input was answered %s", what,
-                     dk_reason_str(list[i]));
-}
 
 static void put64(uint8_t *p, uint64_t v)
 {

@@ -17,25 +17,10 @@
  */
 #include "submit_fixture.h"
 
+#define DK_TEST_SEED 0x0ddba11c0ffee5edull
+#include "seeded_fixture.h"
+
 #include "submit_old.h"
-
-static uint64_t rng = 0x0ddba11c0ffee5edull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t pick(uint32_t n)
-{
-    return (uint32_t)(rnd() % n);
-}
-
-/* Reasons the comparisons met: the inputs must reach every check. */
-static unsigned seen[1024];
 
 /* The world: buffers of client A that each fail a slice one way, and the
  * pool frames draw handles from. */
@@ -250,7 +235,7 @@ static void compare_submit(const struct dk_frame *f, unsigned api, unsigned iter
         }
     }
     same_state("submit", iter);
-    seen[(unsigned)w_new < DK_ARRAY_LEN(seen) ? (unsigned)w_new : 0]++;
+    saw(w_new);
     if (rc_new == DK_OK) {
         cr_assert_lt(n_open, SF_NRECS);
         open_rec[n_open++] = r_new;

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define DK_TEST_SEED 0x5eed0f3a11c0ffeeull
+#include "seeded_fixture.h"
 #include "wire_old.h"
 
 /* ~68 KiB each: kept out of the stack. A/B: the frame given to old/new;
@@ -21,37 +23,6 @@ static struct dk_frame A, B, PA, PB;
 static uint8_t wa[DK_WIRE_FRAME_MAX + 64], wb[DK_WIRE_FRAME_MAX + 64];
 static uint8_t bytes[DK_WIRE_FRAME_MAX + 64];
 static uint8_t pay[DK_WIRE_CMD_PAYLOAD_MAX + 64];
-
-static uint64_t rng = 0x5eed0f3a11c0ffeeull;
-
-/* Reasons the comparisons met, so a test can show its inputs reach every
- * check it is about (a generator that drifts would otherwise pass quietly). */
-static unsigned seen[2048];
-
-static void saw(enum dk_reason r)
-{
-    seen[(unsigned)r < DK_ARRAY_LEN(seen) ? (unsigned)r : 0]++;
-}
-
-static void saw_all(const enum dk_reason *list, size_t n, const char *what)
-{
-    for (size_t i = 0; i < n; i++)
-        cr_expect_gt(seen[list[i]], 0, "%s: no input was refused with %s", what,
-                     dk_reason_str(list[i]));
-}
-
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t pick(uint32_t n)
-{
-    return (uint32_t)(rnd() % n);
-}
 
 /* Every decoded field the two frames hold (entries up to their counts,
  * capped by the arrays; the payload store up to raw_used). */
