@@ -106,18 +106,14 @@ static int dk_svc_decode_accel(const struct dk_svc *s, const struct dk_frame *f,
     return rc;
 }
 
-/* The DMA address of each command's buffers, from the slices the submit
- * checked them into (one per frame ref). */
-static void dk_svc_resolve(struct dk_svc_cmd *c, uint16_t n, const struct dk_slice *sl)
+/* The DMA addresses of command @c's buffers, from the slices the submit
+ * checked the frame's refs into (one per ref). */
+static void dk_svc_resolve(struct dk_svc_cmd *c, const struct dk_slice *sl)
 {
-    uint16_t i;
-
-    for (i = 0; i < n; i++, c++) {
-        if (c->src_ref != DK_SVC_NO_REF)
-            c->src = sl[c->src_ref].dma_addr;
-        if (c->dst_ref != DK_SVC_NO_REF)
-            c->dst = sl[c->dst_ref].dma_addr;
-    }
+    if (c->src_ref != DK_SVC_NO_REF)
+        c->src = sl[c->src_ref].dma_addr;
+    if (c->dst_ref != DK_SVC_NO_REF)
+        c->dst = sl[c->dst_ref].dma_addr;
 }
 
 /* Command @i of @f into @c, every check in its order: the general decode.
@@ -231,7 +227,7 @@ int dk_svc_decode(const struct dk_svc *s, const struct dk_frame *f, struct dk_sv
             return rc;
         }
         if (!nop && sl != NULL)
-            dk_svc_resolve(c, 1, sl);
+            dk_svc_resolve(c, sl);
         c += !nop;
     }
     *n = (uint16_t)(c - out);
